@@ -1,0 +1,59 @@
+import type { ChatMessage, Completion, GenerationParams, ModelIdentity } from "../core/chat.ts";
+
+/** JSON schema the answer must follow, for backends that can constrain decoding. */
+export type JsonSchema = Record<string, unknown>;
+
+export interface CompletionRequest {
+  messages: ChatMessage[];
+  params: GenerationParams;
+  /** When set, ask the backend for output that follows this JSON schema (where it supports it). */
+  responseSchema?: JsonSchema;
+  /** Aborted on timeout or Ctrl-C. */
+  signal: AbortSignal;
+}
+
+/**
+ * One model behind one backend. Implemented by openai-compatible/, ollama/ and llama-cpp/.
+ * `complete` throws a `ProviderError` on failure; the runner decides about retries and records
+ * the failure as an `error` outcome.
+ */
+export interface Provider {
+  /** Which backend and model, with digest where the backend reports one. */
+  identify(signal: AbortSignal): Promise<ModelIdentity>;
+  complete(request: CompletionRequest): Promise<Completion>;
+  /** Release what the provider holds (a loaded model, sockets). */
+  close(): Promise<void>;
+}
+
+export type ProviderFailure =
+  | "connection" // refused, reset, DNS, socket closed
+  | "timeout"
+  | "http" // a non-2xx status; see `status`
+  | "malformed" // the server answered 2xx with something that is not a valid completion
+  | "cancelled"
+  | "model"; // the model could not be loaded or run (in-process)
+
+/** Statuses worth retrying: request timeout, rate limit, server errors. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+export class ProviderError extends Error {
+  readonly retryable: boolean;
+
+  constructor(
+    readonly failure: ProviderFailure,
+    message: string,
+    readonly status?: number,
+    retryable?: boolean,
+  ) {
+    super(message);
+    this.name = "ProviderError";
+    this.retryable =
+      retryable ??
+      (failure === "connection" ||
+        failure === "timeout" ||
+        failure === "malformed" ||
+        (failure === "http" && status !== undefined && isRetryableStatus(status)));
+  }
+}

@@ -1,0 +1,24 @@
+import type { Case } from "../core/case.ts";
+import type { ChatMessage, Completion } from "../core/chat.ts";
+import type { GradedOutcome } from "../core/outcome.ts";
+import type { Study } from "../core/study.ts";
+import type { JsonSchema } from "../providers/provider.ts";
+
+/** What grading decided for one answer. Tasks add their own fields (rank, rung, predicted label, …). */
+export interface Grade {
+  outcome: GradedOutcome;
+}
+
+/**
+ * One study design: how to ask, and how to grade what came back. Pure: no I/O.
+ * `grade` sees only stored data, so re-grading never calls a model.
+ */
+export interface Task<C extends Case = Case, G extends Grade = Grade> {
+  readonly name: Study["task"];
+  /** Fields every case must have after field mapping, beyond `id`. */
+  readonly requiredFields: readonly string[];
+  prompt(testCase: C, study: Study, template?: string): ChatMessage[];
+  /** JSON schema of the expected answer, for backends that can constrain decoding. */
+  responseSchema(study: Study): JsonSchema | undefined;
+  grade(testCase: C, completion: Completion, study: Study): G;
+}

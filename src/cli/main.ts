@@ -1,1 +1,86 @@
-export async function main(args: string[]): Promise<number> { console.log(args); return 0; }
+import { Command, CommanderError } from "commander";
+import { ZodError } from "zod";
+import { ClinvalError, InputError } from "../core/errors.ts";
+
+/**
+ * Each command lives in its own module and is loaded only when invoked, so that a quick command
+ * such as `clinval stats` does not load the database or the inference engine.
+ */
+const COMMANDS: Record<
+  string,
+  { summary: string; load: () => Promise<{ register(program: Command): void }> }
+> = {
+  run: {
+    summary: "run a study's models on its cases and write the report",
+    load: () => import("./commands/run.ts"),
+  },
+  report: { summary: "rebuild a run's reports from the store", load: () => import("./commands/report.ts") },
+  models: { summary: "check that a study's models answer", load: () => import("./commands/models.ts") },
+  runs: { summary: "list the runs in the store", load: () => import("./commands/runs.ts") },
+  suites: { summary: "validate a case file", load: () => import("./commands/suites.ts") },
+  stats: {
+    summary: "statistics calculator for paired clinical comparisons",
+    load: () => import("./commands/stats.ts"),
+  },
+  demo: {
+    summary: "the whole pipeline offline with a tiny random model",
+    load: () => import("./commands/demo.ts"),
+  },
+};
+
+function createProgram(): Command {
+  const program = new Command("clinval")
+    .description("Validate open-source LLMs for clinical tasks on your own machines.")
+    .version("0.1.0")
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  program.showHelpAfterError("(run with --help for usage)");
+  return program;
+}
+
+/** Runs the CLI and returns the exit code: 0 done, 1 incomplete, 2 invalid input. */
+export async function main(args: string[]): Promise<number> {
+  const program = createProgram();
+  const name = args.find((argument) => !argument.startsWith("-"));
+  const entry = name === undefined ? undefined : COMMANDS[name];
+  if (entry) {
+    (await entry.load()).register(program);
+  } else {
+    for (const [commandName, { summary }] of Object.entries(COMMANDS)) {
+      program.command(commandName).description(summary);
+    }
+  }
+  process.exitCode = 0;
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
+    if (error.code === "commander.help") return 0;
+    return 2;
+  }
+  if (error instanceof InputError) {
+    process.stderr.write(`clinval: ${error.describe()}\n`);
+    return 2;
+  }
+  if (error instanceof ZodError) {
+    process.stderr.write(
+      `clinval: ${error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("\n")}\n`,
+    );
+    return 2;
+  }
+  if (error instanceof ClinvalError) {
+    process.stderr.write(`clinval: ${error.message}\n`);
+    return 1;
+  }
+  process.stderr.write(
+    `clinval: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  return 1;
+}

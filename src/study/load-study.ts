@@ -1,0 +1,100 @@
+import { dirname, isAbsolute, resolve } from "node:path";
+import { isNode, LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import { InputError, InputErrors } from "../core/errors.ts";
+import { DEFAULT_TRIAGE_LABELS, type Study, studySchema } from "../core/study.ts";
+import { readTextFile } from "../suites/read-text-file.ts";
+
+/**
+ * Reads and validates a study file (YAML). Every problem names the file, the line and the field path;
+ * relative paths in the study are resolved against the study file's folder.
+ */
+export async function loadStudy(path: string): Promise<Study> {
+  const file = await readTextFile(path, "study file");
+  const lineCounter = new LineCounter();
+  const document = parseDocument(file.text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new InputErrors(
+      document.errors.map(
+        (error) =>
+          new InputError(
+            error.message.split("\n")[0],
+            { file: path, line: lineCounter.linePos(error.pos[0]).line },
+            "invalid-yaml",
+          ),
+      ),
+    );
+  }
+  const parsed = studySchema.safeParse(document.toJS() ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => issueToError(issue, document, lineCounter, path));
+    problems.sort((first, second) => (first.location.line ?? 0) - (second.location.line ?? 0));
+    throw problems.length === 1 ? problems[0] : new InputErrors(problems);
+  }
+  return resolveStudy(parsed.data, path);
+}
+
+function issueToError(
+  issue: z.core.$ZodIssue,
+  document: ReturnType<typeof parseDocument>,
+  lineCounter: LineCounter,
+  file: string,
+): InputError {
+  const path = issue.path.map((key) => (typeof key === "symbol" ? String(key) : key));
+  let message = issue.message;
+  if (issue.code === "unrecognized_keys") {
+    message = `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((key) => `"${key}"`).join(", ")}`;
+  }
+  // The line of the deepest node of the path that exists in the document.
+  let line: number | undefined;
+  for (let depth = path.length; depth >= 0 && line === undefined; depth--) {
+    const node = depth === 0 ? document.contents : document.getIn(path.slice(0, depth), true);
+    if (isNode(node) && node.range) line = lineCounter.linePos(node.range[0]).line;
+  }
+  if (issue.code === "unrecognized_keys" && issue.keys.length > 0) {
+    const keyNode = findKeyNode(document, path, issue.keys[0]);
+    if (keyNode !== undefined) line = lineCounter.linePos(keyNode).line;
+  }
+  return new InputError(
+    message,
+    { file, line, field: path.length > 0 ? path.join(".") : undefined },
+    "invalid-study",
+  );
+}
+
+function findKeyNode(
+  document: ReturnType<typeof parseDocument>,
+  path: Array<string | number>,
+  key: string,
+): number | undefined {
+  const parent = path.length === 0 ? document.contents : document.getIn(path, true);
+  if (parent === null || typeof parent !== "object" || !("items" in parent)) return undefined;
+  for (const pair of (parent as { items: Array<{ key: unknown }> }).items) {
+    const keyNode = pair.key;
+    if (isNode(keyNode) && (keyNode as { value?: unknown }).value === key && keyNode.range)
+      return keyNode.range[0];
+  }
+  return undefined;
+}
+
+/** Resolves relative paths against the study file's folder and fills in the triage labels. */
+function resolveStudy(study: z.infer<typeof studySchema>, file: string): Study {
+  const base = dirname(resolve(file));
+  const local = (path: string) => (isAbsolute(path) ? path : resolve(base, path));
+  return {
+    ...study,
+    file: resolve(file),
+    suite: { ...study.suite, path: study.suite.path === undefined ? undefined : local(study.suite.path) },
+    prompt: study.prompt === undefined ? undefined : local(study.prompt),
+    output: local(study.output),
+    labels: study.task === "triage" ? (study.labels ?? DEFAULT_TRIAGE_LABELS) : study.labels,
+    models: study.models.map((model) => ({
+      ...model,
+      model:
+        (model.provider === "llama-cpp" || model.provider === "classifier") && !model.model.startsWith("hf:")
+          ? local(model.model)
+          : model.model,
+      lora: model.lora?.map(local),
+    })),
+  };
+}

@@ -1,0 +1,236 @@
+import { basename, extname } from "node:path";
+import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
+import type { Case, Suite } from "../core/case.ts";
+import { InputError, InputErrors } from "../core/errors.ts";
+import { parseCsvWithHeader } from "./parse-csv.ts";
+import { readTextFile } from "./read-text-file.ts";
+
+/** A record as read from a case file, before mapping and validation. */
+interface RawRecord {
+  line: number;
+  values: Record<string, unknown>;
+}
+
+export interface CaseFileOptions {
+  /** Fields every case must have beyond `id` (the task's `requiredFields`). */
+  requiredFields: readonly string[];
+  /** clinval field name → the file's column name. */
+  fields?: Record<string, string>;
+  /** Keep only cases whose `split` equals this. */
+  split?: string;
+  /** Suite id to report; default the file name. */
+  id?: string;
+}
+
+/** Fields that hold a list. In CSV they are written `a; b; c` or as a JSON array. */
+const LIST_FIELDS = new Set(["accept", "redFlags", "mustNotMiss"]);
+
+/** Loads a JSONL, CSV or YAML case file. Throws one InputErrors listing every problem with its line. */
+export async function loadCaseFile(path: string, options: CaseFileOptions): Promise<Suite> {
+  const { suite, problems } = await readCaseFile(path, options);
+  if (problems.length > 0) throw problems.length === 1 ? problems[0] : new InputErrors(problems);
+  return suite;
+}
+
+/** Like `loadCaseFile` but returns the problems instead of throwing (for `clinval suites validate`). */
+export async function readCaseFile(
+  path: string,
+  options: CaseFileOptions,
+): Promise<{ suite: Suite; problems: InputError[] }> {
+  const file = await readTextFile(path, "case file");
+  const problems: InputError[] = [];
+  const records = parseRecords(file.text, path, problems);
+  const cases: Case[] = [];
+  const seenIds = new Map<string, number>();
+  const mapping = options.fields ?? {};
+  checkMapping(mapping, path, problems);
+
+  for (const record of records) {
+    const testCase = mapRecord(record, mapping, options.requiredFields, path, problems);
+    if (!testCase) continue;
+    const firstLine = seenIds.get(testCase.id);
+    if (firstLine !== undefined) {
+      problems.push(
+        new InputError(`duplicate case id "${testCase.id}" (first on line ${firstLine})`, {
+          file: path,
+          line: record.line,
+          field: fieldLabel("id", mapping),
+        }),
+      );
+      continue;
+    }
+    seenIds.set(testCase.id, record.line);
+    if (options.split === undefined || testCase.split === options.split) cases.push(testCase);
+  }
+  if (records.length === 0 && problems.length === 0) {
+    problems.push(new InputError("the suite has no cases", { file: path }, "empty-suite"));
+  } else if (cases.length === 0 && problems.length === 0 && options.split !== undefined) {
+    problems.push(
+      new InputError(`no case has split "${options.split}"`, { file: path, field: "split" }, "empty-suite"),
+    );
+  }
+  return {
+    suite: { id: options.id ?? basename(path), source: path, sha256: file.sha256, cases },
+    problems,
+  };
+}
+
+function parseRecords(text: string, file: string, problems: InputError[]): RawRecord[] {
+  const extension = extname(file).toLowerCase();
+  try {
+    if (extension === ".jsonl" || extension === ".ndjson") return parseJsonLines(text, file, problems);
+    if (extension === ".csv") {
+      return parseCsvWithHeader(text, file).rows.map(({ line, row }) => ({ line, values: row }));
+    }
+    if (extension === ".yaml" || extension === ".yml") return parseYamlCases(text, file);
+    if (extension === ".json") {
+      throw new InputError("use JSON Lines (.jsonl): one case object per line", { file }, "unknown-format");
+    }
+  } catch (error) {
+    if (error instanceof InputError) {
+      problems.push(error);
+      return [];
+    }
+    throw error;
+  }
+  problems.push(new InputError(`unknown case file type "${extension}": use .jsonl, .csv or .yaml`, { file }));
+  return [];
+}
+
+function parseJsonLines(text: string, file: string, problems: InputError[]): RawRecord[] {
+  const records: RawRecord[] = [];
+  text.split(/\r?\n/).forEach((content, index) => {
+    if (content.trim() === "") return;
+    const line = index + 1;
+    let value: unknown;
+    try {
+      value = JSON.parse(content);
+    } catch (error) {
+      problems.push(
+        new InputError(`invalid JSON: ${(error as Error).message}`, { file, line }, "invalid-json"),
+      );
+      return;
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      problems.push(new InputError("each line must be one JSON object", { file, line }, "invalid-json"));
+      return;
+    }
+    records.push({ line, values: value as Record<string, unknown> });
+  });
+  return records;
+}
+
+function parseYamlCases(text: string, file: string): RawRecord[] {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (document.errors.length > 0) {
+    const error = document.errors[0];
+    throw new InputError(
+      error.message.split("\n")[0],
+      { file, line: lineCounter.linePos(error.pos[0]).line },
+      "invalid-yaml",
+    );
+  }
+  const root = document.contents;
+  const list: unknown = isMap(root) ? root.get("cases", true) : root;
+  if (!isSeq(list)) {
+    throw new InputError("expected a list of cases (or a `cases:` list)", { file, line: 1 }, "invalid-yaml");
+  }
+  return list.items.map((item) => {
+    const line = lineCounter.linePos(isMap(item) && item.range ? item.range[0] : 0).line;
+    if (!isMap(item))
+      throw new InputError("each case must be a mapping of fields", { file, line }, "invalid-yaml");
+    return { line, values: item.toJSON() as Record<string, unknown> };
+  });
+}
+
+function checkMapping(mapping: Record<string, string>, file: string, problems: InputError[]): void {
+  const targets = new Map<string, string>();
+  for (const [field, column] of Object.entries(mapping)) {
+    const other = targets.get(column);
+    if (other !== undefined) {
+      problems.push(
+        new InputError(`column "${column}" is mapped to both ${other} and ${field}`, {
+          file,
+          field: `fields.${field}`,
+        }),
+      );
+    }
+    targets.set(column, field);
+  }
+}
+
+function fieldLabel(field: string, mapping: Record<string, string>): string {
+  const column = mapping[field];
+  return column === undefined || column === field ? field : `${column} (mapped to ${field})`;
+}
+
+/** Applies the field mapping, checks the required fields, and normalises list fields. */
+function mapRecord(
+  record: RawRecord,
+  mapping: Record<string, string>,
+  requiredFields: readonly string[],
+  file: string,
+  problems: InputError[],
+): Case | undefined {
+  const mappedColumns = new Set(Object.values(mapping));
+  const values: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record.values)) {
+    if (!mappedColumns.has(key) || mapping[key] === key) values[key] = value;
+  }
+  for (const [field, column] of Object.entries(mapping)) {
+    if (column in record.values) values[field] = record.values[column];
+  }
+  let ok = true;
+  const problem = (field: string, message: string) => {
+    problems.push(
+      new InputError(message, { file, line: record.line, field: fieldLabel(field, mapping) }, "invalid-case"),
+    );
+    ok = false;
+  };
+
+  for (const field of ["id", ...requiredFields]) {
+    const value = values[field];
+    if (value === undefined) {
+      problem(field, mapping[field] ? `column "${mapping[field]}" is missing` : "is missing");
+    } else if (typeof value === "number" && field === "id") {
+      values.id = String(value);
+    } else if (typeof value !== "string" || value.trim() === "") {
+      problem(field, "must be a non-empty string");
+    }
+  }
+  for (const field of LIST_FIELDS) {
+    if (!(field in values) || values[field] === null || values[field] === "") {
+      delete values[field];
+      continue;
+    }
+    const list = toStringList(values[field]);
+    if (list === undefined) problem(field, "must be a list of strings (in CSV: `a; b; c` or a JSON array)");
+    else values[field] = list;
+  }
+  for (const [field, value] of Object.entries(values)) {
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      problem(field, "must be a string, number, boolean or list, not an object");
+    }
+  }
+  return ok ? (values as Case) : undefined;
+}
+
+function toStringList(value: unknown): string[] | undefined {
+  if (Array.isArray(value)) {
+    return value.every((item) => typeof item === "string") ? value.map((item) => item.trim()) : undefined;
+  }
+  if (typeof value !== "string") return undefined;
+  const text = value.trim();
+  if (text.startsWith("[")) {
+    try {
+      return toStringList(JSON.parse(text));
+    } catch {
+      return undefined;
+    }
+  }
+  return text
+    .split(";")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+}

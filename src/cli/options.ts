@@ -1,0 +1,35 @@
+import { InputError } from "../core/errors.ts";
+
+/** Parses `--fields presentation=text,accept=synonyms` into a field mapping. */
+export function parseFieldMapping(text: string | undefined): Record<string, string> | undefined {
+  if (text === undefined) return undefined;
+  const mapping: Record<string, string> = {};
+  for (const pair of text.split(",")) {
+    const [field, column, ...rest] = pair.split("=").map((part) => part.trim());
+    if (!field || !column || rest.length > 0) {
+      throw new InputError(`"${pair}" is not FIELD=COLUMN`, { field: "--fields" });
+    }
+    mapping[field] = column;
+  }
+  return mapping;
+}
+
+/** Parses a comma-separated list option such as `--only a,b`. */
+export function parseList(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const items = text
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+  return items.length > 0 ? items : undefined;
+}
+
+/** Parses a positive whole number option. */
+export function parsePositiveInteger(name: string) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1)
+      throw new InputError(`must be a positive whole number, not "${text}"`, { field: name });
+    return value;
+  };
+}

@@ -1,0 +1,244 @@
+import type { Case, Suite } from "../core/case.ts";
+import type { Completion, ModelIdentity } from "../core/chat.ts";
+import { InputError } from "../core/errors.ts";
+import { comparisonPairs, type Study } from "../core/study.ts";
+import type { JobResult } from "../runner/job-result.ts";
+import type { Grade } from "../tasks/task.ts";
+import { type CorrectnessTable, compareModels } from "./comparisons.ts";
+import { describeFailure, type GradedJob, isAnswered, NOT_RUN_CAUSE } from "./graded-job.ts";
+import { type SummaryContext, summarizeModel } from "./model-summary.ts";
+import type {
+  CaseRow,
+  Grading,
+  JobErrorEntry,
+  ModelSummary,
+  Report,
+  RunInfo,
+  StudyAnalysis,
+  SubgroupStratum,
+} from "./report-types.ts";
+import { strataOf, subgroupValue } from "./subgroups.ts";
+import { measuresForTask, type TaskMeasures } from "./task-measures.ts";
+
+/** Confidence level of every interval in the report. */
+export const CONFIDENCE_LEVEL = 0.95;
+
+export interface AnalysisInput {
+  study: Study;
+  suite: Suite;
+  run: RunInfo;
+  results: readonly JobResult[];
+  /** The task's grade, bound to the study by the caller. Called once per answered job. */
+  grade: (testCase: Case, completion: Completion) => Grade;
+  /** Per model id, when known; otherwise the digest is taken from the completions. */
+  identities?: ReadonlyMap<string, ModelIdentity>;
+  /** Grading of the primary analysis; default strict. */
+  primary?: Grading;
+}
+
+/**
+ * The report of a study run (report.json) and the per-case rows behind it. A pure function of stored
+ * data: grading and statistics only, no model calls. Jobs with an error, or never run, are excluded
+ * from n and listed, and make the report incomplete.
+ */
+export function analyzeStudy(input: AnalysisInput): StudyAnalysis {
+  const { study, suite } = input;
+  const grading = input.primary ?? "strict";
+  const measures = measuresForTask(study.task);
+  const context: SummaryContext = {
+    grading,
+    topK: study.topK,
+    level: CONFIDENCE_LEVEL,
+    samples: study.samples,
+    measures,
+  };
+  const results = indexResults(input.results, study, suite);
+  const jobsByModel = new Map<string, GradedJob[]>();
+  for (const model of study.models) {
+    const jobs: GradedJob[] = [];
+    for (const testCase of suite.cases) {
+      for (let sample = 0; sample < study.samples; sample++) {
+        const result = results.get(jobKey(model.id, testCase.id, sample));
+        jobs.push(gradeJob(model.id, testCase, sample, result, input.grade, measures, context));
+      }
+    }
+    jobsByModel.set(model.id, jobs);
+  }
+
+  const digests = new Map(
+    study.models.map((model) => [model.id, digestOf(model.id, jobsByModel, input.identities)]),
+  );
+  const summarize = (caseIds: ReadonlySet<string> | null): ModelSummary[] =>
+    study.models.map((model) => {
+      const jobs = jobsByModel.get(model.id) ?? [];
+      const selected = caseIds === null ? jobs : jobs.filter((job) => caseIds.has(job.testCase.id));
+      return summarizeModel(model, digests.get(model.id) ?? null, selected, context);
+    });
+  const pairs = comparisonPairs(study);
+  const correctness = correctnessTable(jobsByModel, grading);
+  const comparisonContext = { alpha: study.alpha, level: CONFIDENCE_LEVEL };
+  const allCaseIds = suite.cases.map((testCase) => testCase.id);
+
+  const subgroups: SubgroupStratum[] = [];
+  for (const field of study.subgroups) {
+    for (const stratum of strataOf(suite.cases, field)) {
+      subgroups.push({
+        field,
+        value: stratum.value,
+        cases: stratum.caseIds.length,
+        models: summarize(new Set(stratum.caseIds)),
+        comparisons: compareModels(pairs, correctness, stratum.caseIds, comparisonContext),
+      });
+    }
+  }
+
+  const errors: JobErrorEntry[] = [];
+  for (const jobs of jobsByModel.values()) {
+    for (const job of jobs) {
+      if (!isAnswered(job)) {
+        errors.push({ model: job.modelId, case: job.testCase.id, sample: job.sample, cause: job.cause });
+      }
+    }
+  }
+
+  const report: Report = {
+    schema: "clinval.report/v1",
+    study: {
+      name: study.name,
+      task: study.task,
+      topK: study.topK,
+      alpha: study.alpha,
+      level: CONFIDENCE_LEVEL,
+      samples: study.samples,
+      grading,
+      subgroups: [...study.subgroups],
+      suite: { id: suite.id, cases: suite.cases.length, sha256: suite.sha256 },
+    },
+    run: {
+      id: input.run.id,
+      startedAt: input.run.startedAt,
+      finishedAt: input.run.finishedAt,
+      complete: input.run.complete && errors.length === 0,
+    },
+    models: summarize(null),
+    comparisons: compareModels(pairs, correctness, allCaseIds, comparisonContext),
+    subgroups,
+    errors,
+  };
+  const rows = [...jobsByModel.values()].flatMap((jobs) =>
+    jobs.map((job) => caseRow(job, study.subgroups, measures)),
+  );
+  return { report, details: { rows } };
+}
+
+function jobKey(modelId: string, caseId: string, sample: number): string {
+  return JSON.stringify([modelId, caseId, sample]);
+}
+
+/**
+ * Results by job. When a job was stored more than once (a failed attempt, then a resumed one),
+ * an answer wins over an error, and otherwise the later result wins.
+ */
+function indexResults(results: readonly JobResult[], study: Study, suite: Suite): Map<string, JobResult> {
+  const modelIds = new Set(study.models.map((model) => model.id));
+  const caseIds = new Set<string>();
+  for (const [index, testCase] of suite.cases.entries()) {
+    if (caseIds.has(testCase.id)) {
+      throw new InputError(`duplicate case id "${testCase.id}"`, {
+        file: suite.source,
+        field: `cases.${index}.id`,
+      });
+    }
+    caseIds.add(testCase.id);
+  }
+  const indexed = new Map<string, JobResult>();
+  for (const [index, result] of results.entries()) {
+    const field = `results.${index}`;
+    if (!modelIds.has(result.modelId)) {
+      throw new InputError(`result for model "${result.modelId}", which is not in the study`, { field });
+    }
+    if (!caseIds.has(result.caseId)) {
+      throw new InputError(`result for case "${result.caseId}", which is not in suite ${suite.id}`, {
+        field,
+      });
+    }
+    if (!Number.isInteger(result.sample) || result.sample < 0 || result.sample >= study.samples) {
+      throw new InputError(`sample ${result.sample} is outside 0…${study.samples - 1}`, { field });
+    }
+    const key = jobKey(result.modelId, result.caseId, result.sample);
+    const earlier = indexed.get(key);
+    if (earlier === undefined || result.completion !== null || earlier.completion === null) {
+      indexed.set(key, result);
+    }
+  }
+  return indexed;
+}
+
+function gradeJob(
+  modelId: string,
+  testCase: Case,
+  sample: number,
+  result: JobResult | undefined,
+  grade: AnalysisInput["grade"],
+  measures: TaskMeasures,
+  context: SummaryContext,
+): GradedJob {
+  if (result === undefined) return { modelId, testCase, sample, outcome: "error", cause: NOT_RUN_CAUSE };
+  if (result.error !== null || result.completion === null) {
+    const cause = result.error === null ? "no completion stored" : describeFailure(result.error);
+    return { modelId, testCase, sample, outcome: "error", cause };
+  }
+  const graded = grade(testCase, result.completion);
+  return {
+    modelId,
+    testCase,
+    sample,
+    outcome: graded.outcome,
+    grade: graded,
+    completion: result.completion,
+    correct: measures.correctness(graded, context),
+  };
+}
+
+function digestOf(
+  modelId: string,
+  jobsByModel: ReadonlyMap<string, readonly GradedJob[]>,
+  identities: ReadonlyMap<string, ModelIdentity> | undefined,
+): string | null {
+  const known = identities?.get(modelId)?.digest;
+  if (known) return known;
+  for (const job of jobsByModel.get(modelId) ?? []) {
+    if (isAnswered(job) && job.completion.model.digest) return job.completion.model.digest;
+  }
+  return null;
+}
+
+function correctnessTable(
+  jobsByModel: ReadonlyMap<string, readonly GradedJob[]>,
+  grading: Grading,
+): CorrectnessTable {
+  const table = new Map<string, Map<string, boolean | null>>();
+  for (const [modelId, jobs] of jobsByModel) {
+    const byCase = new Map<string, boolean | null>();
+    for (const job of jobs) {
+      if (job.sample === 0) byCase.set(job.testCase.id, isAnswered(job) ? job.correct[grading] : null);
+    }
+    table.set(modelId, byCase);
+  }
+  return table;
+}
+
+function caseRow(job: GradedJob, subgroupFields: readonly string[], measures: TaskMeasures): CaseRow {
+  const answered = isAnswered(job);
+  return {
+    model: job.modelId,
+    case: job.testCase.id,
+    sample: job.sample,
+    outcome: job.outcome,
+    ...measures.rowFields(job.testCase, answered ? job.grade : null),
+    latencyMs: answered ? job.completion.latencyMs : null,
+    tokens: answered ? { ...job.completion.tokens } : { prompt: null, completion: null, reasoning: null },
+    error: answered ? null : job.cause,
+    subgroups: Object.fromEntries(subgroupFields.map((field) => [field, subgroupValue(job.testCase, field)])),
+  };
+}

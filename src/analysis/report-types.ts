@@ -1,0 +1,168 @@
+import type { GenerationParams } from "../core/chat.ts";
+import type { Outcome } from "../core/outcome.ts";
+import type { TaskName } from "../core/study.ts";
+import type { DiagnosisModelMeasures } from "./diagnosis-measures.ts";
+
+/** Which grading decides "correct" in the primary analysis. */
+export type Grading = "strict" | "lenient";
+
+export interface RunInfo {
+  id: string;
+  startedAt: string;
+  finishedAt: string | null;
+  /** True when the runner finished every job; the report is also incomplete when any job failed. */
+  complete: boolean;
+}
+
+/** A proportion with its confidence interval, as `binomialInterval` returns it. */
+export interface Proportion {
+  /** Successes. */
+  x: number;
+  n: number;
+  estimate: number;
+  lower: number;
+  upper: number;
+  method: string;
+  level: number;
+}
+
+/** A paired difference in accuracy (A − B) with its confidence interval. */
+export interface DifferenceInterval {
+  estimate: number;
+  lower: number;
+  upper: number;
+  method: string;
+  level: number;
+}
+
+export type OutcomeCounts = Record<Outcome, number>;
+
+export interface TokenTotals {
+  /** Sums over the jobs that reported the count; null when none did. */
+  prompt: number | null;
+  completion: number | null;
+  reasoning: number | null;
+}
+
+/** Per-model fields every task has. */
+export interface CommonModelSummary {
+  id: string;
+  provider: string;
+  model: string;
+  /** Content digest of the weights, when the backend reported one. */
+  digest: string | null;
+  params: GenerationParams;
+  /** Cases with a non-error outcome (sample 0). */
+  n: number;
+  outcomes: OutcomeCounts;
+  /** The grading behind `accuracy`. */
+  grading: Grading;
+  /** Primary accuracy (by `grading`) with Wilson 95% CI; null when n = 0. */
+  accuracy: Proportion | null;
+  strictAccuracy: Proportion | null;
+  lenientAccuracy: Proportion | null;
+  /** R type 7 quantiles over the non-error jobs; null when there were none. */
+  latencyMs: { p50: number | null; p95: number | null };
+  tokens: TokenTotals;
+  /** Present when the study asks for more than one answer per case: accuracy pooled over every sample. */
+  samples?: { count: number; n: number; accuracy: Proportion | null };
+}
+
+/** Per-model fields that only some tasks have; each task's measures fill their own part. */
+export type TaskModelMeasures = Partial<DiagnosisModelMeasures>;
+
+export type ModelSummary = CommonModelSummary & TaskModelMeasures;
+
+export interface Comparison {
+  a: string;
+  b: string;
+  /** Cases where both models have a non-error outcome. */
+  n: number;
+  /** Cases left out because either model had an error. */
+  excluded: number;
+  bothCorrect: number;
+  aOnly: number;
+  bOnly: number;
+  neither: number;
+  /** p_A − p_B with Newcombe's CI; null when n = 0. */
+  difference: DifferenceInterval | null;
+  mcnemar: { exactP: number; midP: number | null };
+  /** Holm-adjusted exact p across the comparisons of the same family (overall, or one subgroup stratum). */
+  adjustedP: number;
+  adjustment: "holm";
+  significant: boolean;
+}
+
+export interface SubgroupStratum {
+  field: string;
+  value: string;
+  /** Cases of the suite in this stratum. */
+  cases: number;
+  models: ModelSummary[];
+  comparisons: Comparison[];
+}
+
+/** A job that did not produce an answer: excluded from n and listed. */
+export interface JobErrorEntry {
+  model: string;
+  case: string;
+  sample: number;
+  cause: string;
+}
+
+/** report.json, schema `clinval.report/v1` (DESIGN.md). */
+export interface Report {
+  schema: "clinval.report/v1";
+  study: {
+    name: string;
+    task: TaskName;
+    topK: number;
+    alpha: number;
+    /** Confidence level of every interval in the report. */
+    level: number;
+    samples: number;
+    grading: Grading;
+    subgroups: string[];
+    suite: { id: string; cases: number; sha256: string };
+  };
+  run: RunInfo;
+  models: ModelSummary[];
+  comparisons: Comparison[];
+  subgroups: SubgroupStratum[];
+  errors: JobErrorEntry[];
+}
+
+/** One row of cases.csv: one model × case × sample. */
+export interface CaseRow {
+  model: string;
+  case: string;
+  sample: number;
+  outcome: Outcome;
+  /** Grading ladder rung of the strict match (diagnosis). */
+  rung: string | null;
+  rank: number | null;
+  lenientRank: number | null;
+  needsReview: boolean | null;
+  /** The answers extracted from the completion, in order. */
+  answers: string[];
+  /** The reference answer (the case's diagnosis). */
+  reference: string | null;
+  /** The fuzzy suggestion behind `needsReview`. */
+  suggestion: { answer: string; reference: string; similarity: number } | null;
+  latencyMs: number | null;
+  tokens: TokenTotals;
+  /** The error's cause, for `error` outcomes. */
+  error: string | null;
+  /** The case's value of each study subgroup field; null when the case lacks it. */
+  subgroups: Record<string, string | null>;
+}
+
+/** What the Markdown, HTML and CSV reports need beyond report.json. */
+export interface ReportDetails {
+  rows: CaseRow[];
+}
+
+export interface StudyAnalysis {
+  report: Report;
+  details: ReportDetails;
+}

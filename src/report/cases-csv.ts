@@ -1,0 +1,52 @@
+import type { Report, ReportDetails } from "../analysis/report-types.ts";
+import { type CsvValue, toCsv } from "./csv.ts";
+
+export const CASE_COLUMNS = [
+  "model",
+  "case",
+  "sample",
+  "outcome",
+  "rung",
+  "rank",
+  "lenientRank",
+  "needsReview",
+  "answers",
+  "reference",
+  "latencyMs",
+  "promptTokens",
+  "completionTokens",
+  "reasoningTokens",
+  "error",
+] as const;
+
+/**
+ * cases.csv: one row per model × case × sample, then the case's subgroup fields (named `subgroup.FIELD`
+ * when the field's name is already a column).
+ */
+export function renderCasesCsv(report: Report, details: ReportDetails): string {
+  const fields = report.study.subgroups;
+  const taken = new Set<string>(CASE_COLUMNS);
+  const header = [
+    ...CASE_COLUMNS,
+    ...fields.map((field) => (taken.has(field) ? `subgroup.${field}` : field)),
+  ];
+  const records = details.rows.map((row): CsvValue[] => [
+    row.model,
+    row.case,
+    row.sample,
+    row.outcome,
+    row.rung,
+    row.rank,
+    row.lenientRank,
+    row.needsReview,
+    row.answers.join(" | "),
+    row.reference,
+    row.latencyMs,
+    row.tokens.prompt,
+    row.tokens.completion,
+    row.tokens.reasoning,
+    row.error,
+    ...fields.map((field) => row.subgroups[field] ?? null),
+  ]);
+  return toCsv(header, records);
+}

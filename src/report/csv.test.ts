@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { renderCasesCsv } from "./cases-csv.ts";
+import { csvField, toCsv } from "./csv.ts";
+import { smallAnalysis } from "./report.test-support.ts";
+
+describe("csvField", () => {
+  it("quotes only fields with a comma, quote, CR or LF, and doubles quotes", () => {
+    expect(
+      ["plain", "a,b", 'say "hi"', "two\nlines", "cr\rhere", "", null, 12, 0.5, true, false].map(csvField),
+    ).toEqual([
+      "plain",
+      '"a,b"',
+      '"say ""hi"""',
+      '"two\nlines"',
+      '"cr\rhere"',
+      "",
+      "",
+      "12",
+      "0.5",
+      "true",
+      "false",
+    ]);
+  });
+});
+
+describe("toCsv", () => {
+  it("ends every record with CRLF, the header first", () => {
+    expect(
+      toCsv(
+        ["a", "b"],
+        [
+          ["x,y", null],
+          [1, '"'],
+        ],
+      ),
+    ).toBe('a,b\r\n"x,y",\r\n1,""""\r\n');
+  });
+});
+
+describe("renderCasesCsv", () => {
+  it("writes one row per model × case with the grade, answers, tokens, error and subgroup fields", () => {
+    const { report, details } = smallAnalysis();
+    expect(renderCasesCsv(report, details).split("\r\n")).toEqual([
+      "model,case,sample,outcome,rung,rank,lenientRank,needsReview,answers,reference,latencyMs,promptTokens,completionTokens,reasoningTokens,error,specialty",
+      "A,c1,0,correct,exact,1,1,false,first | second | third | fourth | fifth,Diagnosis of c1,100,,,,,surgery",
+      "A,c2,0,correct,exact,2,2,false,first | second | third | fourth | fifth,Diagnosis of c2,100,,,,,surgery",
+      "A,c3,0,incorrect,,,,false,wrong one | wrong two,Diagnosis of c3,100,,,,,neurology",
+      "A,c4,0,error,,,,,,Diagnosis of c4,,,,,http 503: Service Unavailable (after 5 attempts),neurology",
+      "B,c1,0,correct,exact,3,3,false,first | second | third | fourth | fifth,Diagnosis of c1,100,,,,,surgery",
+      "B,c2,0,incorrect,,,,false,wrong one | wrong two,Diagnosis of c2,100,,,,,surgery",
+      "B,c3,0,incorrect,,,1,true,near one | near two | near three | near four,Diagnosis of c3,100,,,,,neurology",
+      "B,c4,0,unparseable,,,,false,,Diagnosis of c4,100,,,,,neurology",
+      "",
+    ]);
+  });
+
+  it("quotes answers and causes that hold commas, quotes or line breaks, and renames clashing fields", () => {
+    const { report, details } = smallAnalysis();
+    const rows = [
+      {
+        ...details.rows[0],
+        answers: ["Myocardial infarction, acute", 'so-called "silent" MI'],
+        error: "line one\nline two",
+        subgroups: { specialty: "surgery, general" },
+      },
+    ];
+    const csv = renderCasesCsv({ ...report, study: { ...report.study, subgroups: ["specialty"] } }, { rows });
+    expect(csv.split("\r\n")[1]).toBe(
+      'A,c1,0,correct,exact,1,1,false,"Myocardial infarction, acute | so-called ""silent"" MI",Diagnosis of c1,100,,,,"line one\nline two","surgery, general"',
+    );
+    const clashing = renderCasesCsv(
+      { ...report, study: { ...report.study, subgroups: ["outcome"] } },
+      { rows: [{ ...details.rows[0], subgroups: { outcome: "x" } }] },
+    );
+    expect(clashing.split("\r\n")[0].split(",").at(-1)).toBe("subgroup.outcome");
+    expect(clashing.split("\r\n")[1].split(",").at(-1)).toBe("x");
+  });
+});

@@ -1,0 +1,344 @@
+import type { CaseRow, Comparison, ModelSummary, Report, ReportDetails } from "../analysis/report-types.ts";
+import {
+  decimalText,
+  differenceText,
+  integerText,
+  NONE,
+  percent,
+  proportionText,
+  pValueText,
+  secondsText,
+} from "./format.ts";
+import { methodsParagraphs } from "./methods.ts";
+
+/** A table cell: plain text, escaped by the renderer; `strong` marks a value to emphasise. */
+export type Cell = string | { text: string; strong: boolean };
+
+export interface Column {
+  label: string;
+  numeric: boolean;
+}
+
+export interface Table {
+  caption: string;
+  columns: Column[];
+  rows: Cell[][];
+  /** Rows that open a new group (e.g. the first model of a subgroup value): drawn with a rule above. */
+  groupStarts?: number[];
+}
+
+export interface SubgroupSection {
+  field: string;
+  accuracy: Table;
+  comparisons: Table | null;
+}
+
+/** Everything report.md and report.html show, as text; each renderer lays it out and escapes it. */
+export interface ReportDocument {
+  complete: boolean;
+  /** The first line of both reports. */
+  status: string;
+  title: string;
+  facts: Array<[string, string]>;
+  methods: string[];
+  accuracy: Table;
+  comparisons: Table | null;
+  subgroups: SubgroupSection[];
+  breakdown: string[];
+  review: Table | null;
+  errors: Table | null;
+  caution: string;
+}
+
+export const CAUTION =
+  "Scores from simulated cases are not clinical evidence on their own. They show how the models behaved on " +
+  "these cases, under these settings; before any use in patient care, confirm the results on the hospital's " +
+  "own cases, with clinicians reviewing the answers, under the hospital's clinical governance.";
+
+export function buildDocument(report: Report, details: ReportDetails): ReportDocument {
+  let tableNumber = 0;
+  const caption = (text: string) => `Table ${++tableNumber}. ${text}`;
+  const accuracy = accuracyTable(report, report.models, caption(accuracyCaption(report)));
+  const comparisons =
+    report.comparisons.length === 0
+      ? null
+      : comparisonTable(report.comparisons, caption(comparisonCaption(report)));
+  const subgroups = report.study.subgroups.map((field) => subgroupSection(report, field, caption));
+  const review = reviewTable(details.rows, caption);
+  const errors =
+    report.errors.length === 0
+      ? null
+      : {
+          caption: caption("Jobs without an answer, excluded from n."),
+          columns: [text("Model"), text("Case"), number("Sample"), text("Cause")],
+          rows: report.errors.map((error) => [error.model, error.case, String(error.sample), error.cause]),
+        };
+  return {
+    complete: report.run.complete,
+    status: statusLine(report),
+    title: `Results of study ${report.study.name}`,
+    facts: facts(report),
+    methods: methodsParagraphs(report),
+    accuracy,
+    comparisons,
+    subgroups,
+    breakdown: breakdown(report),
+    review,
+    errors,
+    caution: CAUTION,
+  };
+}
+
+/** "Run complete: …" or "Run incomplete: …", the first line of every report. */
+export function statusLine(report: Report): string {
+  const jobs = report.models.length * report.study.suite.cases * report.study.samples;
+  const missing = report.errors.length;
+  if (report.run.complete) {
+    return `Run complete: all ${integerText(jobs)} jobs (${report.models.length} models × ${report.study.suite.cases} cases${samplesPart(report)}) have an answer.`;
+  }
+  if (missing === 0) {
+    return "Run incomplete: the run did not finish; resume it before relying on these results.";
+  }
+  return (
+    `Run incomplete: ${integerText(missing)} of ${integerText(jobs)} jobs have no answer (infrastructure errors ` +
+    "or not yet run); they are excluded from n and listed under Errors. Resume the run to finish it."
+  );
+}
+
+function samplesPart(report: Report): string {
+  return report.study.samples === 1 ? "" : ` × ${report.study.samples} samples`;
+}
+
+function facts(report: Report): Array<[string, string]> {
+  const { study, run } = report;
+  return [
+    ["Run", run.id],
+    ["Started", run.startedAt],
+    ["Finished", run.finishedAt ?? "not finished"],
+    ["Suite", `${study.suite.id} (${study.suite.cases} cases)`],
+    ["Task", study.task === "diagnosis" ? `diagnosis, top-${study.topK}` : study.task],
+    ["Grading", study.grading],
+    ["Alpha", String(study.alpha)],
+  ];
+}
+
+function text(label: string): Column {
+  return { label, numeric: false };
+}
+
+function number(label: string): Column {
+  return { label, numeric: true };
+}
+
+function hasRanks(report: Report): boolean {
+  return report.models.some((model) => model.topk !== undefined);
+}
+
+/** The top-j columns beside accuracy: every reported j except k itself. */
+function rankColumns(report: Report): string[] {
+  const keys = report.models.find((model) => model.topk)?.topk;
+  return keys ? Object.keys(keys).filter((key) => key !== String(report.study.topK)) : [];
+}
+
+function accuracyCaption(report: Report): string {
+  const level = `${Math.round(report.study.level * 100)}%`;
+  const what = report.study.task === "diagnosis" ? `reference among the top ${report.study.topK}` : "correct";
+  return `Accuracy per model (${what}; ${report.study.grading} grading; Wilson ${level} CI).`;
+}
+
+function accuracyTable(report: Report, models: readonly ModelSummary[], title: string): Table {
+  const ranks = rankColumns(report);
+  const pooled = report.study.samples > 1;
+  const columns: Column[] = [
+    text("Model"),
+    number("n"),
+    number("Correct"),
+    number("Accuracy, % (95% CI)"),
+    number(`${report.study.grading === "strict" ? "Lenient" : "Strict"}, %`),
+    ...ranks.map((rank) => number(`Top-${rank}, %`)),
+    ...(hasRanks(report) ? [number("MRR")] : []),
+    ...(pooled ? [number(`All ${report.study.samples} samples, % (95% CI)`)] : []),
+    number("Unparseable"),
+    number("Truncated"),
+    number("Errors"),
+    number("Latency p50 / p95, s"),
+    number("Tokens prompt / completion / reasoning"),
+  ];
+  const rows = models.map((model) => [
+    model.id,
+    String(model.n),
+    model.accuracy ? String(model.accuracy.x) : "0",
+    proportionText(model.accuracy),
+    alternativeAccuracy(report, model),
+    ...ranks.map((rank) => proportionPoint(model.topk?.[rank])),
+    ...(hasRanks(report) ? [decimalText(model.mrr)] : []),
+    ...(pooled ? [proportionText(model.samples?.accuracy)] : []),
+    String(model.outcomes.unparseable),
+    String(model.outcomes.truncated),
+    String(model.outcomes.error),
+    `${secondsText(model.latencyMs.p50)} / ${secondsText(model.latencyMs.p95)}`,
+    `${integerText(model.tokens.prompt)} / ${integerText(model.tokens.completion)} / ${integerText(model.tokens.reasoning)}`,
+  ]);
+  return { caption: title, columns, rows };
+}
+
+function alternativeAccuracy(report: Report, model: ModelSummary): string {
+  return proportionPoint(report.study.grading === "strict" ? model.lenientAccuracy : model.strictAccuracy);
+}
+
+function proportionPoint(proportion: { estimate: number } | null | undefined): string {
+  return proportion ? percent(proportion.estimate) : NONE;
+}
+
+function comparisonCaption(report: Report): string {
+  const count = report.comparisons.length;
+  return (
+    `Paired comparisons (difference = A − B in percentage points, Newcombe 95% CI; McNemar exact and mid-p; ` +
+    `Holm across ${count} comparison${count === 1 ? "" : "s"}; significant when Holm p < ${report.study.alpha}).`
+  );
+}
+
+function comparisonColumns(): Column[] {
+  return [
+    text("Comparison (A vs B)"),
+    number("n"),
+    number("Excluded"),
+    number("Both / A only / B only / neither"),
+    number("Difference, pp (95% CI)"),
+    number("Exact p"),
+    number("Mid-p"),
+    number("Holm p"),
+    text("Significant"),
+  ];
+}
+
+function comparisonCells(comparison: Comparison): Cell[] {
+  const holm = pValueText(comparison.adjustedP);
+  return [
+    `${comparison.a} vs ${comparison.b}`,
+    String(comparison.n),
+    String(comparison.excluded),
+    `${comparison.bothCorrect} / ${comparison.aOnly} / ${comparison.bOnly} / ${comparison.neither}`,
+    differenceText(comparison.difference),
+    pValueText(comparison.mcnemar.exactP),
+    pValueText(comparison.mcnemar.midP),
+    comparison.significant ? { text: holm, strong: true } : holm,
+    comparison.significant ? { text: "yes", strong: true } : "no",
+  ];
+}
+
+function comparisonTable(comparisons: readonly Comparison[], title: string): Table {
+  return { caption: title, columns: comparisonColumns(), rows: comparisons.map(comparisonCells) };
+}
+
+function subgroupSection(report: Report, field: string, caption: (text: string) => string): SubgroupSection {
+  const strata = report.subgroups.filter((stratum) => stratum.field === field);
+  const ranks = rankColumns(report);
+  const accuracyRows: Cell[][] = [];
+  const accuracyStarts: number[] = [];
+  const comparisonRows: Cell[][] = [];
+  const comparisonStarts: number[] = [];
+  for (const stratum of strata) {
+    accuracyStarts.push(accuracyRows.length);
+    for (const [index, model] of stratum.models.entries()) {
+      accuracyRows.push([
+        index === 0 ? stratum.value : "",
+        index === 0 ? String(stratum.cases) : "",
+        model.id,
+        String(model.n),
+        model.accuracy ? String(model.accuracy.x) : "0",
+        proportionText(model.accuracy),
+        ...ranks.map((rank) => proportionPoint(model.topk?.[rank])),
+        ...(hasRanks(report) ? [decimalText(model.mrr)] : []),
+        String(model.outcomes.error),
+      ]);
+    }
+    comparisonStarts.push(comparisonRows.length);
+    for (const [index, comparison] of stratum.comparisons.entries()) {
+      comparisonRows.push([index === 0 ? stratum.value : "", ...comparisonCells(comparison)]);
+    }
+  }
+  const accuracy: Table = {
+    caption: caption(`Accuracy by ${field} (${report.study.grading} grading; Wilson 95% CI).`),
+    columns: [
+      text(field),
+      number("Cases"),
+      text("Model"),
+      number("n"),
+      number("Correct"),
+      number("Accuracy, % (95% CI)"),
+      ...ranks.map((rank) => number(`Top-${rank}, %`)),
+      ...(hasRanks(report) ? [number("MRR")] : []),
+      number("Errors"),
+    ],
+    rows: accuracyRows,
+    groupStarts: accuracyStarts,
+  };
+  const comparisons: Table | null =
+    comparisonRows.length === 0
+      ? null
+      : {
+          caption: caption(
+            `Paired comparisons by ${field} (Holm across the comparisons within each value; significant when Holm p < ${report.study.alpha}).`,
+          ),
+          columns: [text(field), ...comparisonColumns()],
+          rows: comparisonRows,
+          groupStarts: comparisonStarts,
+        };
+  return { field, accuracy, comparisons };
+}
+
+function breakdown(report: Report): string[] {
+  const lines = report.models.map((model) => {
+    const { outcomes } = model;
+    const counts =
+      `${model.id}: ${outcomes.correct} correct, ${outcomes.incorrect} incorrect, ` +
+      `${outcomes.unparseable} unparseable, ${outcomes.truncated} truncated, ${outcomes.error} errors.`;
+    if (!model.strictAccuracy || !model.lenientAccuracy) return `${counts} No answered cases.`;
+    const shift = model.lenientAccuracy.estimate - model.strictAccuracy.estimate;
+    const review =
+      model.needsReview === undefined
+        ? ""
+        : `; ${model.needsReview} answer${model.needsReview === 1 ? "" : "s"} need${model.needsReview === 1 ? "s" : ""} review`;
+    return (
+      `${counts} Strict accuracy ${percent(model.strictAccuracy.estimate)}%, lenient ` +
+      `${percent(model.lenientAccuracy.estimate)}% (${shift === 0 ? "no difference" : `+${percent(shift)} pp`}${review}).`
+    );
+  });
+  const reviewTotal = report.models.reduce((total, model) => total + (model.needsReview ?? 0), 0);
+  if (report.models.some((model) => model.needsReview !== undefined)) {
+    lines.push(
+      reviewTotal === 0
+        ? "No answer depended on a fuzzy suggestion: strict and lenient grading agree."
+        : `${reviewTotal} answer${reviewTotal === 1 ? "" : "s"} matched the reference only by fuzzy similarity ` +
+            "and count only under lenient grading; a clinician should confirm them (listed below).",
+    );
+  }
+  return lines;
+}
+
+function reviewTable(rows: readonly CaseRow[], caption: (text: string) => string): Table | null {
+  const flagged = rows.filter((row) => row.needsReview === true);
+  if (flagged.length === 0) return null;
+  return {
+    caption: caption("Answers matched only by fuzzy similarity, to be confirmed by a clinician."),
+    columns: [
+      text("Model"),
+      text("Case"),
+      number("Sample"),
+      text("Answer"),
+      text("Similar to"),
+      number("Similarity"),
+      text("Reference diagnosis"),
+    ],
+    rows: flagged.map((row) => [
+      row.model,
+      row.case,
+      String(row.sample),
+      row.suggestion?.answer ?? row.answers.join(" | "),
+      row.suggestion?.reference ?? NONE,
+      decimalText(row.suggestion?.similarity, 2),
+      row.reference ?? NONE,
+    ]),
+  };
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { escapeMarkdown, renderMarkdown } from "./markdown-report.ts";
+import { smallAnalysis } from "./report.test-support.ts";
+
+describe("renderMarkdown", () => {
+  const { report, details } = smallAnalysis();
+  const markdown = renderMarkdown(report, details);
+  const lines = markdown.split("\n");
+
+  it("says on its first line that the run is incomplete", () => {
+    expect(lines[0]).toBe(
+      "**Run incomplete: 1 of 8 jobs have no answer (infrastructure errors or not yet run); they are excluded " +
+        "from n and listed under Errors. Resume the run to finish it.**",
+    );
+  });
+
+  it("says on its first line that a finished run is complete", () => {
+    const complete = smallAnalysis(true);
+    expect(renderMarkdown(complete.report, complete.details).split("\n")[0]).toBe(
+      "**Run complete: all 8 jobs (2 models × 4 cases) have an answer.**",
+    );
+  });
+
+  it("says on its first line that a run the runner did not finish is incomplete, even without errors", () => {
+    const complete = smallAnalysis(true);
+    const unfinished = {
+      ...complete.report,
+      run: { ...complete.report.run, finishedAt: null, complete: false },
+    };
+    expect(renderMarkdown(unfinished, complete.details).split("\n")[0]).toBe(
+      "**Run incomplete: the run did not finish; resume it before relying on these results.**",
+    );
+  });
+
+  it("lays out Table 1 with the hand-computed accuracies", () => {
+    // A: n = 3 (c4 failed), correct c1 c2 → 2/3, Wilson 20.8–93.9; lenient 2/3; top-1 1/3; top-3 2/3;
+    //    MRR (1 + 1/2)/3 = 0.500; latency 100 ms each.
+    // B: n = 4, correct c1 (@3) → 1/4, Wilson 4.6–69.9; lenient + c3 → 2/4; top-1 0; top-3 1/4;
+    //    MRR (1/3)/4 = 0.083; one unparseable.
+    const start = lines.indexOf(
+      "**Table 1. Accuracy per model (reference among the top 5; strict grading; Wilson 95% CI).**",
+    );
+    expect(lines.slice(start + 2, start + 6)).toEqual([
+      "| Model | n | Correct | Accuracy, % (95% CI) | Lenient, % | Top-1, % | Top-3, % | MRR | Unparseable | Truncated | Errors | Latency p50 / p95, s | Tokens prompt / completion / reasoning |",
+      "|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+      "| A | 3 | 2 | 66.7 (20.8–93.9) | 66.7 | 33.3 | 66.7 | 0.500 | 0 | 0 | 1 | 0.10 / 0.10 | — / — / — |",
+      "| B | 4 | 1 | 25.0 (4.6–69.9) | 50.0 | 0.0 | 25.0 | 0.083 | 1 | 0 | 0 | 0.10 / 0.10 | — / — / — |",
+    ]);
+  });
+
+  it("lays out Table 2 with the paired comparison", () => {
+    // A vs B without c4: both c1, A only c2, neither c3 → n 3; difference (1 − 0)/3 = +33.3 pp;
+    // Newcombe: 1/3 − √(0.4590² + 0.4590²) = −0.316 and 1/3 + √(0.2718² + 0.2718²) = 0.718 (φ = 0 after
+    // the continuity correction, as ad − bc = 1 ≤ n/2). Exact p = 2·½ = 1; mid-p = ½; Holm over one p = 1.
+    const row = lines.find((line) => line.startsWith("| A vs B |"));
+    expect(row).toBe(
+      "| A vs B | 3 | 1 | 1 / 1 / 0 / 1 | +33.3 (−31.6 to 71.8) | 1.000 | 0.500 | 1.000 | no |",
+    );
+  });
+
+  it("has the methods, subgroup tables, the review list, the errors and the caution", () => {
+    expect(lines).toContain("## Methods");
+    expect(lines).toContain("### Subgroups by specialty");
+    expect(lines).toContain("| surgery | 2 | A | 2 | 2 | 100.0 (34.2–100.0) | 50.0 | 100.0 | 0.750 | 0 |");
+    expect(lines).toContain("| neurology | 2 | A | 1 | 0 | 0.0 (0.0–79.3) | 0.0 | 0.0 | 0.000 | 1 |");
+    expect(lines).toContain(
+      "- B: 1 correct, 2 incorrect, 1 unparseable, 0 truncated, 0 errors. Strict accuracy 25.0%, lenient 50.0% (+25.0 pp; 1 answer needs review).",
+    );
+    expect(lines).toContain("| B | c3 | 0 | near miss | the reference | 0.84 | Diagnosis of c3 |");
+    expect(lines).toContain("| A | c4 | 0 | http 503: Service Unavailable (after 5 attempts) |");
+    expect(lines.at(-2)).toMatch(/^Scores from simulated cases are not clinical evidence on their own\./);
+  });
+});
+
+describe("escapeMarkdown", () => {
+  it("keeps user text from becoming markup, HTML or extra table cells", () => {
+    expect(escapeMarkdown("<script>alert(1)</script> | *bold* _x_ [link](y) `code`\nnext")).toBe(
+      "&lt;script\\>alert(1)&lt;/script\\> \\| \\*bold\\* \\_x\\_ \\[link\\](y) \\`code\\` next",
+    );
+    expect(escapeMarkdown("p < 0.001 & q &amp; # > \\")).toBe("p < 0.001 & q &amp;amp; \\# \\> \\\\");
+  });
+});

@@ -1,0 +1,55 @@
+import type { Report, ReportDetails } from "../analysis/report-types.ts";
+import { buildDocument, type Cell, type Table } from "./document.ts";
+
+/**
+ * Text safe inside Markdown (and inside a table cell): one line, no emphasis, links, headings or tables,
+ * and no HTML: `<` is escaped where it could open a tag or autolink, `&` where it could open an entity.
+ * A `<` before a space or digit (as in "< 0.001") stays readable.
+ */
+export function escapeMarkdown(value: string): string {
+  return value
+    .replace(/\r\n|\r|\n/g, " ")
+    .replace(/&(?=#?\w+;)/g, "&amp;")
+    .replace(/<(?=[A-Za-z/!?])/g, "&lt;")
+    .replace(/[\\`*_[\]|#~>]/g, (character) => `\\${character}`);
+}
+
+function cellText(cell: Cell): string {
+  if (typeof cell === "string") return escapeMarkdown(cell);
+  const escaped = escapeMarkdown(cell.text);
+  return cell.strong ? `**${escaped}**` : escaped;
+}
+
+function markdownTable(table: Table): string {
+  const header = `| ${table.columns.map((column) => escapeMarkdown(column.label)).join(" | ")} |`;
+  const rule = `|${table.columns.map((column) => (column.numeric ? "---:" : ":---")).join("|")}|`;
+  const rows = table.rows.map((row) => `| ${row.map(cellText).join(" | ")} |`);
+  return [`**${escapeMarkdown(table.caption)}**`, "", header, rule, ...rows].join("\n");
+}
+
+/** report.md: a paper-style results section. Its first line says whether the run is complete. */
+export function renderMarkdown(report: Report, details: ReportDetails): string {
+  const document = buildDocument(report, details);
+  const blocks: string[] = [
+    `**${escapeMarkdown(document.status)}**`,
+    `# ${escapeMarkdown(document.title)}`,
+    document.facts.map(([label, value]) => `${escapeMarkdown(label)}: ${escapeMarkdown(value)}`).join(" · "),
+    "## Methods",
+    ...document.methods.map(escapeMarkdown),
+    "## Results",
+    markdownTable(document.accuracy),
+  ];
+  if (document.comparisons) blocks.push(markdownTable(document.comparisons));
+  for (const section of document.subgroups) {
+    blocks.push(`### Subgroups by ${escapeMarkdown(section.field)}`, markdownTable(section.accuracy));
+    if (section.comparisons) blocks.push(markdownTable(section.comparisons));
+  }
+  blocks.push(
+    "### Outcome breakdown",
+    document.breakdown.map((line) => `- ${escapeMarkdown(line)}`).join("\n"),
+  );
+  if (document.review) blocks.push(markdownTable(document.review));
+  if (document.errors) blocks.push("## Errors", markdownTable(document.errors));
+  blocks.push("## Caution", escapeMarkdown(document.caution));
+  return `${blocks.join("\n\n")}\n`;
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { listText, methodsParagraphs, paramsText } from "./methods.ts";
+import { smallAnalysis } from "./report.test-support.ts";
+
+describe("methodsParagraphs", () => {
+  const { report } = smallAnalysis();
+  const [design, task, statistics] = methodsParagraphs(report);
+
+  it("names the study, suite, run and every model with its backend, digest and parameters", () => {
+    expect(design).toBe(
+      `Study small-study evaluated 2 models on suite small (4 cases; SHA-256 ${"0".repeat(64)}) in run run-1. ` +
+        "Models: A (ollama a:8b, digest sha256:abc; temperature 0, seed 1); B (openai org/b; backend default " +
+        "parameters). Each model answered each case once.",
+    );
+  });
+
+  it("states k, the grading ladder and which grading is primary", () => {
+    expect(task).toContain("Each model was asked for its 5 most likely preliminary diagnoses, ranked.");
+    expect(task).toContain(
+      "Strict grading counts the first three rungs; lenient grading also counts the fuzzy suggestions.",
+    );
+    expect(task).toContain("the primary analysis uses strict grading");
+  });
+
+  it("states the tests, the interval methods, Holm and alpha", () => {
+    expect(statistics).toContain("Wilson score 95% confidence intervals");
+    expect(statistics).toContain(
+      "exact conditional two-sided binomial test on the discordant pairs, with its mid-p value",
+    );
+    expect(statistics).toContain("Newcombe's hybrid score 95% confidence interval (method 10)");
+    expect(statistics).toContain("Holm's method across the study's 1 comparison;");
+    expect(statistics).toContain("below alpha = 0.05");
+    expect(statistics).toContain("Subgroup analyses by specialty repeat");
+  });
+
+  it("says how several samples per case are analysed", () => {
+    const sampled = { ...report, study: { ...report.study, samples: 5 } };
+    expect(methodsParagraphs(sampled)[0]).toContain(
+      "Each model answered each case 5 times; the primary analysis uses the first answer (sample 0), and accuracy pooled over all samples is reported separately",
+    );
+  });
+});
+
+describe("paramsText and listText", () => {
+  it("names every parameter in words", () => {
+    expect(
+      paramsText({
+        temperature: 0.6,
+        topP: 0.95,
+        topK: 40,
+        maxTokens: 8192,
+        seed: 7,
+        stop: ["</s>"],
+        think: true,
+      }),
+    ).toBe(
+      'temperature 0.6, top-p 0.95, top-k 40, max tokens 8192, seed 7, stop sequences "</s>", thinking on',
+    );
+  });
+
+  it("joins a list in prose", () => {
+    expect([[], ["a"], ["a", "b"], ["a", "b", "c"]].map(listText)).toEqual([
+      "",
+      "a",
+      "a and b",
+      "a, b and c",
+    ]);
+  });
+});

@@ -1,0 +1,114 @@
+import type { ModelSummary, Report } from "../analysis/report-types.ts";
+import type { GenerationParams } from "../core/chat.ts";
+
+/** The Methods section, generated from the study and run: plain-text paragraphs, escaped by each renderer. */
+export function methodsParagraphs(report: Report): string[] {
+  return [designParagraph(report), taskParagraph(report), statisticsParagraph(report)];
+}
+
+function designParagraph(report: Report): string {
+  const { study } = report;
+  const count = report.models.length;
+  const models = report.models.map(modelDescription).join("; ");
+  const samples =
+    study.samples === 1
+      ? "Each model answered each case once."
+      : `Each model answered each case ${study.samples} times; the primary analysis uses the first answer ` +
+        "(sample 0), and accuracy pooled over all samples is reported separately (its interval treats the " +
+        "answers as independent and is therefore too narrow when a model answers a case consistently).";
+  return (
+    `Study ${study.name} evaluated ${count} model${count === 1 ? "" : "s"} on suite ${study.suite.id} ` +
+    `(${study.suite.cases} cases; SHA-256 ${study.suite.sha256}) in run ${report.run.id}. ` +
+    `Models: ${models}. ${samples}`
+  );
+}
+
+function modelDescription(model: ModelSummary): string {
+  const digest = model.digest ? `, digest ${model.digest}` : "";
+  return `${model.id} (${model.provider} ${model.model}${digest}; ${paramsText(model.params)})`;
+}
+
+const PARAM_NAMES: Record<keyof GenerationParams, string> = {
+  temperature: "temperature",
+  topP: "top-p",
+  topK: "top-k",
+  maxTokens: "max tokens",
+  seed: "seed",
+  stop: "stop sequences",
+  think: "thinking",
+};
+
+export function paramsText(params: GenerationParams): string {
+  const parts: string[] = [];
+  for (const key of Object.keys(PARAM_NAMES) as Array<keyof GenerationParams>) {
+    const value = params[key];
+    if (value === undefined) continue;
+    const text = Array.isArray(value)
+      ? value.map((item) => JSON.stringify(item)).join(", ")
+      : typeof value === "boolean"
+        ? value
+          ? "on"
+          : "off"
+        : String(value);
+    parts.push(`${PARAM_NAMES[key]} ${text}`);
+  }
+  return parts.length === 0 ? "backend default parameters" : parts.join(", ");
+}
+
+function taskParagraph(report: Report): string {
+  const { study } = report;
+  const failures =
+    "Answers from which no answer could be extracted (unparseable) and answers cut off at the token limit " +
+    "(truncated) count as incorrect and are reported separately. Jobs that failed for infrastructure reasons " +
+    "(refused connection, server error, timeout after retries) are excluded from n and listed.";
+  if (study.task !== "diagnosis") {
+    return `An answer was correct when its graded outcome was correct. ${failures}`;
+  }
+  const k = study.topK;
+  return (
+    `Each model was asked for its ${k} most likely preliminary diagnoses, ranked. Each listed diagnosis was ` +
+    "compared with the case's reference diagnosis on a grading ladder, recording the rung that matched: exact " +
+    "match after normalisation (case, punctuation, accents, word order), then the case's accepted synonyms, " +
+    "then the project's dictionary of clinical abbreviations and synonyms; fuzzy token similarity above a " +
+    "threshold was recorded only as a suggestion and flagged for review. Strict grading counts the first " +
+    "three rungs; lenient grading also counts the fuzzy suggestions. " +
+    `A case was correct when the reference diagnosis was matched among the ${k} listed diagnoses; ` +
+    `the primary analysis uses ${study.grading} grading, and accuracy under the other grading is shown ` +
+    "alongside. Top-1 and top-3 accuracy count strict matches at rank 1 and within the first three; the mean " +
+    `reciprocal rank (MRR) averages 1/rank of the strict match, counting 0 when there was none. ${failures}`
+  );
+}
+
+function statisticsParagraph(report: Report): string {
+  const { study } = report;
+  const level = `${Math.round(study.level * 100)}%`;
+  const comparisons = report.comparisons.length;
+  const subgroups =
+    study.subgroups.length === 0
+      ? ""
+      : ` Subgroup analyses by ${listText(study.subgroups)} repeat the per-model and paired analyses within ` +
+        'each value (cases without a value form a "(missing)" stratum), with Holm\'s adjustment applied ' +
+        "separately across the comparisons within each stratum; they are descriptive, and small strata give " +
+        "wide intervals.";
+  const paired =
+    comparisons === 0
+      ? ""
+      : ` Models were compared on the same cases with McNemar's test: the exact conditional two-sided binomial ` +
+        "test on the discordant pairs, with its mid-p value. The paired difference in accuracy (A − B) is given " +
+        `with Newcombe's hybrid score ${level} confidence interval (method 10). Exact p-values were adjusted ` +
+        `with Holm's method across the study's ${comparisons} comparison${comparisons === 1 ? "" : "s"}; a ` +
+        `difference is called significant when its Holm-adjusted p is below alpha = ${study.alpha}. A case ` +
+        "where either model of a pair had an error is left out of that pair.";
+  return (
+    `Accuracy is reported with Wilson score ${level} confidence intervals.${paired}${subgroups} ` +
+    "Latency is summarised by the median (p50) and 95th percentile (p95) of the wall time per answer " +
+    "(R type 7 quantiles); token counts are summed over the answers that reported them."
+  );
+}
+
+/** "a", "a and b", "a, b and c" */
+export function listText(items: readonly string[]): string {
+  return items.length <= 1
+    ? items.join("")
+    : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}

@@ -1,0 +1,158 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { inflateSync } from "node:zlib";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { syntheticAnalysis } from "./report.test-support.ts";
+import { writeReports } from "./write-reports.ts";
+
+/** Debian's `chromium` package; CLINVAL_CHROMIUM points elsewhere. */
+const CHROMIUM = process.env.CLINVAL_CHROMIUM ?? "/usr/bin/chromium";
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+interface PngSummary {
+  width: number;
+  height: number;
+  distinctBytes: number;
+}
+
+/** Reads a PNG's size from its header and counts the distinct byte values of its decompressed pixels. */
+function summarizePng(png: Buffer): PngSummary {
+  expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  const chunks: Buffer[] = [];
+  let width = 0;
+  let height = 0;
+  for (let offset = 8; offset < png.length; ) {
+    const length = png.readUInt32BE(offset);
+    const type = png.toString("latin1", offset + 4, offset + 8);
+    const data = png.subarray(offset + 8, offset + 8 + length);
+    if (type === "IHDR") {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+    }
+    if (type === "IDAT") chunks.push(data);
+    offset += 12 + length;
+  }
+  const pixels = inflateSync(Buffer.concat(chunks));
+  return { width, height, distinctBytes: new Set(pixels).size };
+}
+
+describe.skipIf(!existsSync(CHROMIUM))("report.html in headless Chromium", () => {
+  let browser: Browser;
+  let directory: string;
+  let htmlPath: string;
+
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), "clinval-browser-"));
+    const { report, details } = syntheticAnalysis({
+      cases: 110,
+      modelIds: ["r1-8b", "llama31-8b", "r1-14b", "qwen25-14b"],
+      errors: 2,
+      hostile: true,
+    });
+    [, , htmlPath] = await writeReports(report, details, directory);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (directory) await rm(directory, { recursive: true, force: true });
+  });
+
+  it("shows the status line first, the tables and the forest plots, and loads nothing else", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const requests: string[] = [];
+    const dialogs: string[] = [];
+    page.on("request", (request) => {
+      requests.push(request.url());
+    });
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const url = pathToFileURL(htmlPath).href;
+    await page.goto(url);
+
+    const first = page.locator("body > :first-child");
+    expect(await first.getAttribute("id")).toBe("status");
+    expect(await first.isVisible()).toBe(true);
+    expect(await first.textContent()).toMatch(/^Run incomplete: 2 of 440 jobs have no answer/);
+    const statusBox = await first.boundingBox();
+    expect(statusBox?.y).toBe(0);
+    expect(statusBox?.height).toBeGreaterThan(20);
+
+    // Tables: accuracy, comparisons, 2 × (subgroup accuracy, subgroup comparisons), review, errors.
+    const tables = await page.locator("table").evaluateAll((elements) =>
+      elements.map((element) => {
+        const box = element.getBoundingClientRect();
+        return { rows: element.querySelectorAll("tbody tr").length, width: box.width, height: box.height };
+      }),
+    );
+    expect(tables).toHaveLength(8);
+    for (const table of tables) {
+      expect(table.rows).toBeGreaterThan(0);
+      expect(table.width).toBeGreaterThan(400);
+      expect(table.height).toBeGreaterThan(40);
+    }
+    expect(tables.slice(0, 2).map((table) => table.rows)).toEqual([4, 6]);
+    await expect(page.locator("#table-1").isVisible()).resolves.toBe(true);
+
+    // Forest plots: all models, by incidence, by specialty; a point per model (and per model and value).
+    const charts = await page.locator("figure.chart svg").evaluateAll((elements) =>
+      elements.map((element) => {
+        const box = element.getBoundingClientRect();
+        return {
+          width: box.width,
+          height: box.height,
+          points: element.querySelectorAll(".mark-symbol.role-mark path").length,
+          intervals: element.querySelectorAll(".mark-rule.role-mark line").length,
+          labels: element.querySelectorAll(".mark-text.role-mark text").length,
+        };
+      }),
+    );
+    // Incidence: 3 values × 4 models; specialty: the 5 specialties plus one case whose value is markup, × 4.
+    expect(charts.map(({ points, intervals, labels }) => ({ points, intervals, labels }))).toEqual([
+      { points: 4, intervals: 4, labels: 4 },
+      { points: 12, intervals: 12, labels: 12 },
+      { points: 24, intervals: 24, labels: 24 },
+    ]);
+    for (const chart of charts) {
+      expect(chart.width).toBeGreaterThan(500);
+      expect(chart.height).toBeGreaterThan(100);
+    }
+
+    // Hostile strings in the data stayed text.
+    expect(await page.locator("script, img").count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    expect(requests).toEqual([url]);
+
+    const screenshot = join(directory, "report.png");
+    await page.screenshot({ path: screenshot, fullPage: true });
+    const png = summarizePng(await readFile(screenshot));
+    expect(png.width).toBe(1280);
+    expect(png.height).toBeGreaterThan(3000);
+    expect(png.distinctBytes).toBeGreaterThan(100);
+    await page.close();
+  });
+
+  it("prints to a PDF", async () => {
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(htmlPath).href);
+    const pdf = await page.pdf({ format: "A4" });
+    expect(pdf.subarray(0, 5).toString("latin1")).toBe("%PDF-");
+    expect(pdf.length).toBeGreaterThan(20_000);
+    await page.close();
+  });
+});

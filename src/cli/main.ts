@@ -1,5 +1,4 @@
 import { Command, CommanderError } from "commander";
-import { ZodError } from "zod";
 import { ClinvalError, InputError } from "../core/errors.ts";
 
 /**
@@ -67,12 +66,6 @@ function reportError(error: unknown): number {
   }
   if (error instanceof InputError) {
     process.stderr.write(`clinval: ${error.describe()}\n`);
-    return 2;
-  }
-  if (error instanceof ZodError) {
-    process.stderr.write(
-      `clinval: ${error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("\n")}\n`,
-    );
     return 2;
   }
   if (error instanceof ClinvalError) {

@@ -8,6 +8,11 @@ export interface CompletionRequest {
   params: GenerationParams;
   /** When set, ask the backend for output that follows this JSON schema (where it supports it). */
   responseSchema?: JsonSchema;
+  /**
+   * The case's own text (presentation or report), for models that read text rather than chat,
+   * such as a trained classifier. Chat backends ignore it.
+   */
+  input?: string;
   /** Aborted on timeout or Ctrl-C. */
   signal: AbortSignal;
 }

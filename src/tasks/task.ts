@@ -1,5 +1,6 @@
 import type { Case } from "../core/case.ts";
 import type { ChatMessage, Completion } from "../core/chat.ts";
+import type { InputError } from "../core/errors.ts";
 import type { GradedOutcome } from "../core/outcome.ts";
 import type { Study } from "../core/study.ts";
 import type { JsonSchema } from "../providers/provider.ts";
@@ -18,7 +19,11 @@ export interface Task<C extends Case = Case, G extends Grade = Grade> {
   /** Fields every case must have after field mapping, beyond `id`. */
   readonly requiredFields: readonly string[];
   prompt(testCase: C, study: Study, template?: string): ChatMessage[];
+  /** The case's own text, given as-is to models that classify text rather than chat. */
+  caseText(testCase: C): string;
   /** JSON schema of the expected answer, for backends that can constrain decoding. */
   responseSchema(study: Study): JsonSchema | undefined;
   grade(testCase: C, completion: Completion, study: Study): G;
+  /** Problems with the cases that only the study can reveal (e.g. a triage label outside the study's label set). */
+  checkCases?(cases: readonly C[], study: Study): InputError[];
 }

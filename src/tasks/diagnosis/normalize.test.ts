@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { isAbbreviation, nameVariants, normalizeDiagnosis } from "./normalize.ts";
+
+describe("normalizeDiagnosis", () => {
+  it.each([
+    ["Acute Appendicitis", "acute appendicitis"],
+    ["  acute   appendicitis. ", "acute appendicitis"],
+    // accents
+    ["Guillain–Barré syndrome", "guillain barre syndrome"],
+    ["Ménière's disease", "meniere disease"],
+    ["Sjögren syndrome", "sjogren syndrome"],
+    ["Henoch-Schoenlein purpura", "henoch schonlein purpura"],
+    ["Paget-Schrötter syndrome", "paget schrotter syndrome"],
+    // British and American spelling
+    ["Subarachnoid haemorrhage", "subarachnoid hemorrhage"],
+    ["Oesophageal rupture", "esophageal rupture"],
+    ["Gastro-oesophageal reflux disease", "gastroesophageal reflux disease"],
+    ["Iron-deficiency anaemia", "iron deficiency anemia"],
+    ["Acute ischaemic stroke", "acute ischemic stroke"],
+    ["Phaeochromocytoma", "pheochromocytoma"],
+    ["Coeliac disease", "celiac disease"],
+    ["Paediatric inflammatory multisystem syndrome", "pediatric inflammatory multisystem syndrome"],
+    ["Placenta praevia", "placenta previa"],
+    ["Diarrhoea", "diarrhea"],
+    ["Leukaemia", "leukemia"],
+    ["Granulosa cell tumour", "granulosa cell tumor"],
+    ["Diffuse toxic goitre", "diffuse toxic goiter"],
+    ["Generalised tonic-clonic seizure", "generalized tonic clonic seizure"],
+    ["Hereditary angio-oedema", "hereditary angioedema"],
+    // hyphens and joined prefixes
+    ["Pre-eclampsia", "preeclampsia"],
+    ["Pre eclampsia", "preeclampsia"],
+    ["Non-Hodgkin lymphoma", "nonhodgkin lymphoma"],
+    ["Tubo-ovarian abscess", "tuboovarian abscess"],
+    // possessives and articles
+    ["Crohn's disease", "crohn disease"],
+    ["Graves' disease", "graves disease"],
+    ["An ectopic pregnancy", "ectopic pregnancy"],
+    // word order of inverted names
+    ["Appendicitis, acute", "acute appendicitis"],
+    ["Pancreatitis, acute, necrotizing", "acute necrotizing pancreatitis"],
+    ["Diabetes mellitus, type 2", "type 2 diabetes mellitus"],
+    ["Hand, foot and mouth disease", "hand foot and mouth disease"],
+    ["Fracture, hip", "fracture hip"],
+    // numbers
+    ["Type II diabetes mellitus", "type 2 diabetes mellitus"],
+    ["Factor VIII deficiency", "factor 8 deficiency"],
+    ["Third-degree AV block", "3rd degree av block"],
+    ["β-thalassaemia major", "beta thalassemia major"],
+    // clinically meaningful words stay
+    ["Chronic pancreatitis", "chronic pancreatitis"],
+    ["Pneumonia, unspecified", "pneumonia"],
+    ["Asthma & COPD overlap", "asthma and copd overlap"],
+  ])("%j → %j", (name, expected) => {
+    expect(normalizeDiagnosis(name)).toEqual(expected);
+  });
+});
+
+describe("isAbbreviation", () => {
+  it.each([
+    ["PE", true],
+    ["STEMI", true],
+    ["HFrEF", true],
+    ["T1DM", true],
+    ["vWD", true],
+    ["Afib", false],
+    ["acute", false],
+    ["most likely", false],
+    ["ABCDEFGHIJK", false],
+  ])("%j → %j", (text, expected) => {
+    expect(isAbbreviation(text)).toEqual(expected);
+  });
+});
+
+describe("nameVariants", () => {
+  it("splits a trailing abbreviation in parentheses off the name", () => {
+    expect(nameVariants("Pulmonary embolism (PE)")).toEqual([
+      "Pulmonary embolism (PE)",
+      "Pulmonary embolism",
+      "PE",
+    ]);
+    expect(nameVariants("Diabetes insipidus (central)")).toEqual(["Diabetes insipidus (central)"]);
+    expect(nameVariants(" Appendicitis ")).toEqual(["Appendicitis"]);
+  });
+});

@@ -595,12 +595,18 @@ describe("analyzeStudy edge cases", () => {
     expect(report.comparisons.map((comparison) => [comparison.a, comparison.b])).toEqual([["C", "A"]]);
   });
 
-  it("analyses a task without rank measures by outcome alone", () => {
+  it("analyses a triage study by outcome, with a classification block instead of rank measures", () => {
     const triage = makeStudy({ task: "triage", models: study.models });
-    const results = [answered("A", "c1", correctAt(1)), answered("B", "c1", incorrect())];
+    const labelled = makeSuite([diagnosisCase("c1", { label: "urgent" })]);
+    const triageGrade = (outcome: string, predicted: string) =>
+      ({ outcome, predicted }) as unknown as ReturnType<typeof correctAt>;
+    const results = [
+      answered("A", "c1", triageGrade("correct", "urgent")),
+      answered("B", "c1", triageGrade("incorrect", "routine")),
+    ];
     const { report, details } = analyzeStudy({
       study: triage,
-      suite,
+      suite: labelled,
       run: RUN,
       results,
       grade: scriptedGrade().grade,
@@ -620,9 +626,14 @@ describe("analyzeStudy edge cases", () => {
         "lenientAccuracy",
         "latencyMs",
         "tokens",
+        "classification",
       ].sort(),
     );
-    expect([details.rows[0].rank, details.rows[0].reference]).toEqual([null, null]);
+    expect([details.rows[0].rank, details.rows[0].reference, details.rows[0].predicted]).toEqual([
+      null,
+      "urgent",
+      "urgent",
+    ]);
   });
 });
 

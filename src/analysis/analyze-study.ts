@@ -44,7 +44,7 @@ export interface AnalysisInput {
 export function analyzeStudy(input: AnalysisInput): StudyAnalysis {
   const { study, suite } = input;
   const grading = input.primary ?? "strict";
-  const measures = measuresForTask(study.task);
+  const measures = measuresForTask(study.task, study.labels);
   const context: SummaryContext = {
     grading,
     topK: study.topK,

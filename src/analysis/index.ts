@@ -2,3 +2,4 @@ export { type AnalysisInput, analyzeStudy, CONFIDENCE_LEVEL } from "./analyze-st
 export type { DiagnosisModelMeasures } from "./diagnosis-measures.ts";
 export type * from "./report-types.ts";
 export { MISSING_VALUE } from "./subgroups.ts";
+export type { TriageModelMeasures } from "./triage-measures.ts";

@@ -2,6 +2,7 @@ import type { GenerationParams } from "../core/chat.ts";
 import type { Outcome } from "../core/outcome.ts";
 import type { TaskName } from "../core/study.ts";
 import type { DiagnosisModelMeasures } from "./diagnosis-measures.ts";
+import type { TriageModelMeasures } from "./triage-measures.ts";
 
 /** Which grading decides "correct" in the primary analysis. */
 export type Grading = "strict" | "lenient";
@@ -68,8 +69,70 @@ export interface CommonModelSummary {
   samples?: { count: number; n: number; accuracy: Proportion | null };
 }
 
+/** Per-class scores over the answers with a label. */
+export interface ClassScores {
+  /** Of the answers giving this label, the share whose reference is this label; 0 when never given. */
+  precision: number;
+  /** Of the cases with this reference label, the share the model gave this label; 0 when support is 0. */
+  recall: number;
+  /** Harmonic mean of precision and recall; 0 when both are 0. */
+  f1: number;
+  /** Answers with a label whose reference is this label. */
+  support: number;
+}
+
+/** A seeded bootstrap confidence interval, resampling cases. */
+export interface BootstrapEstimate {
+  estimate: number;
+  lower: number;
+  upper: number;
+  method: string;
+  level: number;
+  /** Number of resamples. */
+  replicates: number;
+  seed: number;
+}
+
+/**
+ * Triage: the model's labels against the reference labels (report.json `classification`). Every measure
+ * is computed over the answers with a label; `scope` says so in words, and `unlabelled` counts the rest.
+ */
+export interface Classification {
+  /** The study's labels, least to most severe: the order of the confusion matrix's rows and columns. */
+  labels: string[];
+  /** How answers without a label (unparseable, truncated) enter these measures. */
+  scope: string;
+  /** Answers with a label (outcome correct or incorrect): the n of every measure below. */
+  labelled: number;
+  /** confusion[i][j] = answers whose reference is labels[i] and whose label is labels[j]. */
+  confusion: number[][];
+  /** Per reference label, answers without a label: the confusion matrix's "no label" column. */
+  unlabelled: number[];
+  perClass: Record<string, ClassScores>;
+  /** Unweighted mean of the per-class F1 over every label of the study (a label never given counts 0). */
+  macroF1: number;
+  /** Bootstrap CI of macro-F1; null with fewer than two labelled answers. */
+  macroF1Interval: BootstrapEstimate | null;
+  /** The last label of the set. */
+  mostSevereLabel: string;
+  /** Recall of the most severe label; null when no labelled answer has it as reference. */
+  mostSevereRecall: number | null;
+  /**
+   * The same with answers without a label counted as misses: the conservative reading of the safety
+   * measure. Null when no answered case has the most severe reference label.
+   */
+  mostSevereRecallWithUnlabelled: number | null;
+  /** Share of labelled answers with a less severe label than the reference. */
+  underTriage: number;
+  /** Share of labelled answers with a more severe label than the reference. */
+  overTriage: number;
+  /** Cohen's kappa against the reference with linear weights; null when chance agreement is 1. */
+  weightedKappa: number | null;
+  kappaWeights: "linear";
+}
+
 /** Per-model fields that only some tasks have; each task's measures fill their own part. */
-export type TaskModelMeasures = Partial<DiagnosisModelMeasures>;
+export type TaskModelMeasures = Partial<DiagnosisModelMeasures & TriageModelMeasures>;
 
 export type ModelSummary = CommonModelSummary & TaskModelMeasures;
 
@@ -130,6 +193,8 @@ export interface Report {
   comparisons: Comparison[];
   subgroups: SubgroupStratum[];
   errors: JobErrorEntry[];
+  /** A warning shown under the status line of report.md and report.html (e.g. the smoke demo's). */
+  notice?: string;
 }
 
 /** One row of cases.csv: one model × case × sample. */
@@ -145,8 +210,10 @@ export interface CaseRow {
   needsReview: boolean | null;
   /** The answers extracted from the completion, in order. */
   answers: string[];
-  /** The reference answer (the case's diagnosis). */
+  /** The reference answer (the case's diagnosis, or its triage label). */
   reference: string | null;
+  /** Triage: the label the answer gave; null when it gave none. Absent for other tasks. */
+  predicted?: string | null;
   /** The fuzzy suggestion behind `needsReview`. */
   suggestion: { answer: string; reference: string; similarity: number } | null;
   latencyMs: number | null;

@@ -1,9 +1,10 @@
 import type { Case } from "../core/case.ts";
-import type { TaskName } from "../core/study.ts";
+import { DEFAULT_TRIAGE_LABELS, type TaskName } from "../core/study.ts";
 import type { Grade } from "../tasks/task.ts";
 import { diagnosisMeasures } from "./diagnosis-measures.ts";
 import type { AnsweredJob } from "./graded-job.ts";
 import type { CaseRow, TaskModelMeasures } from "./report-types.ts";
+import { triageMeasures } from "./triage-measures.ts";
 
 export interface MeasureContext {
   topK: number;
@@ -13,7 +14,7 @@ export interface MeasureContext {
 
 export type TaskRowFields = Pick<
   CaseRow,
-  "rung" | "rank" | "lenientRank" | "needsReview" | "answers" | "reference" | "suggestion"
+  "rung" | "rank" | "lenientRank" | "needsReview" | "answers" | "reference" | "suggestion" | "predicted"
 >;
 
 /**
@@ -51,10 +52,13 @@ export const outcomeOnlyMeasures: TaskMeasures = {
   },
 };
 
-export function measuresForTask(task: TaskName): TaskMeasures {
+/** The measures of a study design; `labels` are a triage study's labels, least to most severe. */
+export function measuresForTask(task: TaskName, labels?: readonly string[]): TaskMeasures {
   switch (task) {
     case "diagnosis":
       return diagnosisMeasures;
+    case "triage":
+      return triageMeasures(labels ?? DEFAULT_TRIAGE_LABELS);
     default:
       return outcomeOnlyMeasures;
   }

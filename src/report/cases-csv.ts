@@ -19,17 +19,22 @@ export const CASE_COLUMNS = [
   "error",
 ] as const;
 
+/** The columns of a study's rows: triage studies add `predicted` (the label given) before `reference`. */
+export function caseColumns(report: Pick<Report, "study">): string[] {
+  if (report.study.task !== "triage") return [...CASE_COLUMNS];
+  return CASE_COLUMNS.flatMap((column) => (column === "reference" ? ["predicted", column] : [column]));
+}
+
 /**
  * cases.csv: one row per model × case × sample, then the case's subgroup fields (named `subgroup.FIELD`
  * when the field's name is already a column).
  */
 export function renderCasesCsv(report: Report, details: ReportDetails): string {
   const fields = report.study.subgroups;
-  const taken = new Set<string>(CASE_COLUMNS);
-  const header = [
-    ...CASE_COLUMNS,
-    ...fields.map((field) => (taken.has(field) ? `subgroup.${field}` : field)),
-  ];
+  const columns = caseColumns(report);
+  const taken = new Set<string>(columns);
+  const header = [...columns, ...fields.map((field) => (taken.has(field) ? `subgroup.${field}` : field))];
+  const triage = report.study.task === "triage";
   const records = details.rows.map((row): CsvValue[] => [
     row.model,
     row.case,
@@ -40,6 +45,7 @@ export function renderCasesCsv(report: Report, details: ReportDetails): string {
     row.lenientRank,
     row.needsReview,
     row.answers.join(" | "),
+    ...(triage ? [row.predicted ?? null] : []),
     row.reference,
     row.latencyMs,
     row.tokens.prompt,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderCasesCsv } from "./cases-csv.ts";
 import { csvField, toCsv } from "./csv.ts";
-import { smallAnalysis } from "./report.test-support.ts";
+import { smallAnalysis, smallTriageAnalysis } from "./report.test-support.ts";
 
 describe("csvField", () => {
   it("quotes only fields with a comma, quote, CR or LF, and doubles quotes", () => {
@@ -74,5 +74,21 @@ describe("renderCasesCsv", () => {
     );
     expect(clashing.split("\r\n")[0].split(",").at(-1)).toBe("subgroup.outcome");
     expect(clashing.split("\r\n")[1].split(",").at(-1)).toBe("x");
+  });
+});
+
+describe("renderCasesCsv for a triage study", () => {
+  it("adds the predicted label before the reference label, empty when the answer gave none", () => {
+    const { report, details } = smallTriageAnalysis();
+    const lines = renderCasesCsv(report, details).split("\r\n");
+    expect(lines.slice(0, 7)).toEqual([
+      "model,case,sample,outcome,rung,rank,lenientRank,needsReview,answers,predicted,reference,latencyMs,promptTokens,completionTokens,reasoningTokens,error,region",
+      "A,c1,0,correct,,,,,,negative,negative,100,200,8,,,chest",
+      "A,c2,0,incorrect,,,,,,negative,routine,100,200,8,,,chest",
+      "A,c3,0,correct,,,,,,urgent,urgent,100,200,8,,,chest",
+      "A,c4,0,incorrect,,,,,,routine,negative,100,200,8,,,abdomen",
+      "A,c5,0,correct,,,,,,routine,routine,100,200,8,,,abdomen",
+      "A,c6,0,unparseable,,,,,,,urgent,100,200,8,,,abdomen",
+    ]);
   });
 });

@@ -1,5 +1,10 @@
 import type { CaseRow, Comparison, ModelSummary, Report, ReportDetails } from "../analysis/report-types.ts";
 import {
+  type ClassificationSection,
+  classificationSection,
+  subgroupClassificationColumns,
+} from "./classification-tables.ts";
+import {
   decimalText,
   differenceText,
   integerText,
@@ -19,12 +24,25 @@ export interface Column {
   numeric: boolean;
 }
 
+/**
+ * The colour of a heatmap cell (report.html only): `agree` for the reference label, `under` / `over` for a
+ * less / more severe label, `none` for no label; `strength` is the share of the row, 0–1.
+ */
+export interface Shade {
+  tone: "agree" | "under" | "over" | "none";
+  strength: number;
+  /** What the cell counts, in words (a tooltip). */
+  title: string;
+}
+
 export interface Table {
   caption: string;
   columns: Column[];
   rows: Cell[][];
   /** Rows that open a new group (e.g. the first model of a subgroup value): drawn with a rule above. */
   groupStarts?: number[];
+  /** Parallel to `rows`: a heatmap shade per cell, or null for an unshaded cell. */
+  shades?: Array<Array<Shade | null>>;
 }
 
 export interface SubgroupSection {
@@ -42,6 +60,8 @@ export interface ReportDocument {
   facts: Array<[string, string]>;
   methods: string[];
   accuracy: Table;
+  /** Triage studies: the classification measures and confusion matrices. */
+  classification: ClassificationSection | null;
   comparisons: Table | null;
   subgroups: SubgroupSection[];
   breakdown: string[];
@@ -63,6 +83,7 @@ export function buildDocument(report: Report, details: ReportDetails): ReportDoc
     report.comparisons.length === 0
       ? null
       : comparisonTable(report.comparisons, caption(comparisonCaption(report)));
+  const classification = classificationSection(report, caption);
   const subgroups = report.study.subgroups.map((field) => subgroupSection(report, field, caption));
   const review = reviewTable(details.rows, caption);
   const errors =
@@ -80,6 +101,7 @@ export function buildDocument(report: Report, details: ReportDetails): ReportDoc
     facts: facts(report),
     methods: methodsParagraphs(report),
     accuracy,
+    classification,
     comparisons,
     subgroups,
     breakdown: breakdown(report),
@@ -130,6 +152,11 @@ function number(label: string): Column {
   return { label, numeric: true };
 }
 
+/** Strict and lenient grading differ only in a diagnosis study (fuzzy suggestions). */
+function hasGradings(report: Report): boolean {
+  return report.study.task === "diagnosis";
+}
+
 function hasRanks(report: Report): boolean {
   return report.models.some((model) => model.topk !== undefined);
 }
@@ -142,7 +169,12 @@ function rankColumns(report: Report): string[] {
 
 function accuracyCaption(report: Report): string {
   const level = `${Math.round(report.study.level * 100)}%`;
-  const what = report.study.task === "diagnosis" ? `reference among the top ${report.study.topK}` : "correct";
+  const what =
+    report.study.task === "diagnosis"
+      ? `reference among the top ${report.study.topK}`
+      : report.study.task === "triage"
+        ? "the reference label given"
+        : "correct";
   return `Accuracy per model (${what}; ${report.study.grading} grading; Wilson ${level} CI).`;
 }
 
@@ -154,7 +186,9 @@ function accuracyTable(report: Report, models: readonly ModelSummary[], title: s
     number("n"),
     number("Correct"),
     number("Accuracy, % (95% CI)"),
-    number(`${report.study.grading === "strict" ? "Lenient" : "Strict"}, %`),
+    ...(hasGradings(report)
+      ? [number(`${report.study.grading === "strict" ? "Lenient" : "Strict"}, %`)]
+      : []),
     ...ranks.map((rank) => number(`Top-${rank}, %`)),
     ...(hasRanks(report) ? [number("MRR")] : []),
     ...(pooled ? [number(`All ${report.study.samples} samples, % (95% CI)`)] : []),
@@ -169,7 +203,7 @@ function accuracyTable(report: Report, models: readonly ModelSummary[], title: s
     String(model.n),
     model.accuracy ? String(model.accuracy.x) : "0",
     proportionText(model.accuracy),
-    alternativeAccuracy(report, model),
+    ...(hasGradings(report) ? [alternativeAccuracy(report, model)] : []),
     ...ranks.map((rank) => proportionPoint(model.topk?.[rank])),
     ...(hasRanks(report) ? [decimalText(model.mrr)] : []),
     ...(pooled ? [proportionText(model.samples?.accuracy)] : []),
@@ -234,6 +268,7 @@ function comparisonTable(comparisons: readonly Comparison[], title: string): Tab
 function subgroupSection(report: Report, field: string, caption: (text: string) => string): SubgroupSection {
   const strata = report.subgroups.filter((stratum) => stratum.field === field);
   const ranks = rankColumns(report);
+  const classification = subgroupClassificationColumns(report);
   const accuracyRows: Cell[][] = [];
   const accuracyStarts: number[] = [];
   const comparisonRows: Cell[][] = [];
@@ -250,6 +285,7 @@ function subgroupSection(report: Report, field: string, caption: (text: string) 
         proportionText(model.accuracy),
         ...ranks.map((rank) => proportionPoint(model.topk?.[rank])),
         ...(hasRanks(report) ? [decimalText(model.mrr)] : []),
+        ...classification.cells(model),
         String(model.outcomes.error),
       ]);
     }
@@ -269,6 +305,7 @@ function subgroupSection(report: Report, field: string, caption: (text: string) 
       number("Accuracy, % (95% CI)"),
       ...ranks.map((rank) => number(`Top-${rank}, %`)),
       ...(hasRanks(report) ? [number("MRR")] : []),
+      ...classification.columns,
       number("Errors"),
     ],
     rows: accuracyRows,
@@ -295,6 +332,7 @@ function breakdown(report: Report): string[] {
       `${model.id}: ${outcomes.correct} correct, ${outcomes.incorrect} incorrect, ` +
       `${outcomes.unparseable} unparseable, ${outcomes.truncated} truncated, ${outcomes.error} errors.`;
     if (!model.strictAccuracy || !model.lenientAccuracy) return `${counts} No answered cases.`;
+    if (!hasGradings(report)) return `${counts} Accuracy ${percent(model.strictAccuracy.estimate)}%.`;
     const shift = model.lenientAccuracy.estimate - model.strictAccuracy.estimate;
     const review =
       model.needsReview === undefined

@@ -1,5 +1,5 @@
 import type { Report, ReportDetails } from "../analysis/report-types.ts";
-import { buildDocument, type Cell, type Table } from "./document.ts";
+import { buildDocument, type Cell, type Shade, type Table } from "./document.ts";
 import { FONT_STACK, overallForestSpec, renderSvg, subgroupForestSpec } from "./forest-plot.ts";
 
 const ESCAPES: Record<string, string> = {
@@ -20,8 +20,49 @@ function cellHtml(cell: Cell): string {
   return cell.strong ? `<strong>${escapeHtml(cell.text)}</strong>` : escapeHtml(cell.text);
 }
 
+/** Base colours of the heatmap tones: the report's blue, red, amber and grey. */
+const TONES: Record<Shade["tone"], [number, number, number]> = {
+  agree: [31, 78, 121],
+  under: [181, 71, 58],
+  over: [183, 121, 31],
+  none: [95, 107, 118],
+};
+
+const INK = "#1d2327";
+const INK_LUMINANCE = relativeLuminance([29, 35, 39]);
+
+/** WCAG relative luminance of an sRGB colour. */
+function relativeLuminance(channels: readonly number[]): number {
+  const [red, green, blue] = channels.map((channel) => {
+    const value = channel / 255;
+    return value <= 0.04045 ? value / 12.92 : ((value + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * red + 0.7152 * green + 0.0722 * blue;
+}
+
+/**
+ * The tone mixed with white by the cell's share of its row (an empty cell stays white), and the text
+ * colour, dark or white, with the higher contrast on it.
+ */
+export function shadeColor(shade: Shade): { background: string; ink: string } {
+  if (shade.strength <= 0) return { background: "rgb(255, 255, 255)", ink: INK };
+  const weight = 0.12 + 0.78 * Math.min(shade.strength, 1);
+  const channels = TONES[shade.tone].map((channel) => Math.round(255 + (channel - 255) * weight));
+  const luminance = relativeLuminance(channels);
+  const onWhite = 1.05 / (luminance + 0.05);
+  const onInk = (luminance + 0.05) / (INK_LUMINANCE + 0.05);
+  return { background: `rgb(${channels.join(", ")})`, ink: onWhite > onInk ? "#ffffff" : INK };
+}
+
+function shadeAttributes(shade: Shade | null | undefined): string {
+  if (!shade) return "";
+  const { background, ink } = shadeColor(shade);
+  return ` data-tone="${shade.tone}" style="background: ${background}; color: ${ink}" title="${escapeHtml(shade.title)}"`;
+}
+
 function tableHtml(table: Table, id: string): string {
   const starts = new Set(table.groupStarts ?? []);
+  const shaded = table.shades !== undefined;
   const numeric = table.columns.map((column) => column.numeric);
   const header = table.columns
     .map(
@@ -30,15 +71,17 @@ function tableHtml(table: Table, id: string): string {
     .join("");
   const body = table.rows
     .map((row, index) => {
-      const cells = row.map(
-        (cell, column) => `<td${numeric[column] ? ' class="num"' : ""}>${cellHtml(cell)}</td>`,
-      );
+      const cells = row.map((cell, column) => {
+        const shade = table.shades?.[index]?.[column];
+        const classes = [numeric[column] ? "num" : "", shade ? "heat" : ""].filter(Boolean).join(" ");
+        return `<td${classes ? ` class="${classes}"` : ""}${shadeAttributes(shade)}>${cellHtml(cell)}</td>`;
+      });
       const rowClass = starts.has(index) && index > 0 ? ' class="group-start"' : "";
       return `<tr${rowClass}>${cells.join("")}</tr>`;
     })
     .join("\n");
   return (
-    `<div class="table-wrap"><table id="${id}"${starts.size > 0 ? ' class="grouped"' : ""}><caption>${escapeHtml(table.caption)}</caption>` +
+    `<div class="table-wrap"><table id="${id}"${starts.size > 0 ? ' class="grouped"' : shaded ? ' class="confusion"' : ""}><caption>${escapeHtml(table.caption)}</caption>` +
     `<thead><tr>${header}</tr></thead>\n<tbody>\n${body}\n</tbody></table></div>`
   );
 }
@@ -67,6 +110,16 @@ export async function renderHtml(report: Report, details: ReportDetails): Promis
     );
   }
   if (document.comparisons) results.push(table(document.comparisons));
+  if (document.classification) {
+    const { summary, matrices } = document.classification;
+    results.push(
+      `<section class="classification" id="classification"><h3>Classification</h3>\n${[
+        table(summary),
+        HEATMAP_LEGEND,
+        ...matrices.map((matrix) => table(matrix.table)),
+      ].join("\n")}</section>`,
+    );
+  }
 
   const subgroups: string[] = [];
   for (const section of document.subgroups) {
@@ -123,6 +176,18 @@ export async function renderHtml(report: Report, details: ReportDetails): Promis
   ].join("\n");
 }
 
+function swatch(tone: Shade["tone"], text: string): string {
+  const { background } = shadeColor({ tone, strength: 0.6, title: "" });
+  return `<span class="swatch" style="background: ${background}"></span>${text}`;
+}
+
+const HEATMAP_LEGEND = `<p class="legend">Confusion matrices below: ${[
+  swatch("agree", "the reference label"),
+  swatch("under", "a less severe label (under-triage)"),
+  swatch("over", "a more severe label (over-triage)"),
+  swatch("none", "no label"),
+].join(" · ")}; the darker the cell, the larger its share of the reference row.</p>`;
+
 const STYLE = `
 :root { --ink: #1d2327; --muted: #5b6670; --rule: #d5dade; --soft: #f5f7f8; --accent: #1f4e79;
   --ok-bg: #e8f3ec; --ok-ink: #1e5631; --warn-bg: #fdf1e2; --warn-ink: #8a4b08; }
@@ -150,7 +215,13 @@ table { border-collapse: collapse; width: 100%; font-size: 13px; font-variant-nu
 caption { caption-side: top; text-align: left; padding: 0 0 8px; font-size: 13.5px; color: var(--ink); font-weight: 600; }
 th { text-align: left; font-weight: 600; padding: 7px 8px; line-height: 1.3; border-bottom: 1px solid var(--ink); vertical-align: bottom; }
 td { padding: 6px 8px; border-bottom: 1px solid #eceff1; vertical-align: top; overflow-wrap: break-word; }
-table:not(.grouped) tbody tr:nth-child(even) td { background: var(--soft); }
+table:not(.grouped):not(.confusion) tbody tr:nth-child(even) td { background: var(--soft); }
+table.confusion { width: auto; min-width: 60%; }
+table.confusion td.heat { text-align: center; font-weight: 600; min-width: 76px; border: 1px solid #fff;
+  -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+.legend { font-size: 13px; color: var(--muted); max-width: none; }
+.swatch { display: inline-block; width: 12px; height: 12px; margin: 0 5px -1px 0; border-radius: 2px;
+  -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 tr.group-start td { border-top: 1px solid #9aa4ab; }
 td:first-child { white-space: nowrap; }
 table.grouped td:first-child { font-weight: 600; }
@@ -171,7 +242,7 @@ figcaption { margin-top: 8px; font-size: 13px; color: var(--muted); }
   .table-wrap { overflow: visible; }
   table, figure, .caution { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
-  table:not(.grouped) tbody tr:nth-child(even) td { background: none; }
+  table:not(.grouped):not(.confusion) tbody tr:nth-child(even) td { background: none; }
   figure.chart { border: 0; padding: 0; }
 }
 `;

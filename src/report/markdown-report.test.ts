@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { escapeMarkdown, renderMarkdown } from "./markdown-report.ts";
-import { smallAnalysis } from "./report.test-support.ts";
+import { smallAnalysis, smallTriageAnalysis } from "./report.test-support.ts";
 
 describe("renderMarkdown", () => {
   const { report, details } = smallAnalysis();
@@ -78,5 +78,69 @@ describe("escapeMarkdown", () => {
       "&lt;script\\>alert(1)&lt;/script\\> \\| \\*bold\\* \\_x\\_ \\[link\\](y) \\`code\\` next",
     );
     expect(escapeMarkdown("p < 0.001 & q &amp; # > \\")).toBe("p < 0.001 & q &amp;amp; \\# \\> \\\\");
+  });
+});
+
+describe("renderMarkdown for a triage study", () => {
+  const { report, details } = smallTriageAnalysis();
+  const lines = renderMarkdown(report, details).split("\n");
+  const rowsAfter = (caption: string, count: number) => {
+    const start = lines.findIndex((line) => line.startsWith(`**${caption}`));
+    return lines.slice(start + 2, start + 4 + count);
+  };
+
+  it("gives accuracy without a lenient column", () => {
+    expect(rowsAfter("Table 1.", 2)).toEqual([
+      "| Model | n | Correct | Accuracy, % (95% CI) | Unparseable | Truncated | Errors | Latency p50 / p95, s | Tokens prompt / completion / reasoning |",
+      "|:---|---:|---:|---:|---:|---:|---:|---:|---:|",
+      "| A | 6 | 3 | 50.0 (18.8–81.2) | 1 | 0 | 0 | 0.10 / 0.10 | 1,200 / 48 / — |",
+      "| B | 6 | 5 | 83.3 (43.6–97.0) | 0 | 0 | 0 | 0.10 / 0.10 | 1,200 / 48 / — |",
+    ]);
+  });
+
+  it("lays out the classification table with the hand-computed measures", () => {
+    // A, labelled c1–c5: confusion negative [1, 1, 0], routine [1, 1, 0], urgent [0, 0, 1]; c6 no label.
+    //   F1 ½, ½, 1 → macro-F1 2/3. Urgent recall 1/1; with c6 as a miss 1/2. Under c2 1/5, over c4 1/5.
+    //   Linear kappa: observed (3 + ½·2)/5 = 0.8; expected (2·2 + 2·2 + 1·1 + ½·(2·2 + 2·2 + 2·1 + 1·2))/25 = 0.6;
+    //   kappa = 0.2/0.4 = 0.5.
+    // B, c1–c6: negative [2, 0, 0], routine [0, 2, 0], urgent [0, 1, 1]. F1 1, 0.8 (P 2/3, R 1), 2/3 →
+    //   macro-F1 0.822. Urgent recall 1/2. Under c3 1/6, over 0. Kappa: observed (5 + ½)/6; expected
+    //   (2·2 + 2·3 + 2·1 + ½·(2·3 + 2·2 + 2·1 + 2·3))/36 = 21/36; kappa = (33 − 21)/(36 − 21) = 0.8.
+    const interval = (index: number) => {
+      const bounds = report.models[index].classification?.macroF1Interval;
+      return `${bounds?.lower.toFixed(3)}–${bounds?.upper.toFixed(3)}`;
+    };
+    expect(rowsAfter("Table 3.", 2)).toEqual([
+      "| Model | With a label | Without a label | Macro-F1 (95% CI) | Urgent recall, % | Urgent recall, no label as miss, % | Under-triage, % | Over-triage, % | Weighted kappa |",
+      "|:---|---:|---:|---:|---:|---:|---:|---:|---:|",
+      `| A | 5 | 1 | 0.667 (${interval(0)}) | 100.0 | 50.0 | 20.0 | 20.0 | 0.500 |`,
+      `| B | 6 | 0 | 0.822 (${interval(1)}) | 50.0 | 50.0 | 16.7 | 0.0 | 0.800 |`,
+    ]);
+    expect(lines).toContain("### Classification");
+  });
+
+  it("shows each model's confusion matrix with the no-label column and per-class scores", () => {
+    expect(rowsAfter("Table 4. Confusion matrix of A", 3)).toEqual([
+      "| Reference | Given negative | Given routine | Given urgent | No label | Support | Precision, % | Recall, % | F1 |",
+      "|:---|---:|---:|---:|---:|---:|---:|---:|---:|",
+      "| negative | 1 | 1 | 0 | 0 | 2 | 50.0 | 50.0 | 0.500 |",
+      "| routine | 1 | 1 | 0 | 0 | 2 | 50.0 | 50.0 | 0.500 |",
+      "| urgent | 0 | 0 | 1 | 1 | 1 | 100.0 | 100.0 | 1.000 |",
+    ]);
+    expect(rowsAfter("Table 5. Confusion matrix of B", 3).slice(2)).toEqual([
+      "| negative | 2 | 0 | 0 | 0 | 2 | 100.0 | 100.0 | 1.000 |",
+      "| routine | 0 | 2 | 0 | 0 | 2 | 66.7 | 100.0 | 0.800 |",
+      "| urgent | 0 | 1 | 1 | 0 | 2 | 100.0 | 50.0 | 0.667 |",
+    ]);
+  });
+
+  it("adds macro-F1 and urgent recall to the subgroup tables", () => {
+    // Chest c1–c3, A: negative [1, 0, 0], routine [1, 0, 0], urgent [0, 0, 1] → F1 2/3, 0, 1 → 0.556.
+    // Abdomen c4–c6, A: negative [0, 1, 0], routine [0, 1, 0], c6 no label → F1 0, 2/3, 0 → 0.222; no urgent.
+    expect(lines).toContain("| chest | 3 | A | 3 | 2 | 66.7 (20.8–93.9) | 0.556 | 100.0 | 0 |");
+    expect(lines).toContain("| abdomen | 3 | A | 3 | 1 | 33.3 (6.1–79.2) | 0.222 | — | 0 |");
+    expect(lines).toContain(
+      "- A: 3 correct, 2 incorrect, 1 unparseable, 0 truncated, 0 errors. Accuracy 50.0%.",
+    );
   });
 });

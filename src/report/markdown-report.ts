@@ -40,6 +40,10 @@ export function renderMarkdown(report: Report, details: ReportDetails): string {
     markdownTable(document.accuracy),
   ];
   if (document.comparisons) blocks.push(markdownTable(document.comparisons));
+  if (document.classification) {
+    blocks.push("### Classification", markdownTable(document.classification.summary));
+    for (const matrix of document.classification.matrices) blocks.push(markdownTable(matrix.table));
+  }
   for (const section of document.subgroups) {
     blocks.push(`### Subgroups by ${escapeMarkdown(section.field)}`, markdownTable(section.accuracy));
     if (section.comparisons) blocks.push(markdownTable(section.comparisons));

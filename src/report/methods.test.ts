@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { listText, methodsParagraphs, paramsText } from "./methods.ts";
-import { smallAnalysis } from "./report.test-support.ts";
+import { smallAnalysis, smallTriageAnalysis } from "./report.test-support.ts";
 
 describe("methodsParagraphs", () => {
   const { report } = smallAnalysis();
@@ -65,5 +65,29 @@ describe("paramsText and listText", () => {
       "a and b",
       "a, b and c",
     ]);
+  });
+});
+
+describe("methodsParagraphs for a triage study", () => {
+  const [, task, statistics] = methodsParagraphs(smallTriageAnalysis().report);
+
+  it("names the ordered labels, the extraction and what counts as correct", () => {
+    expect(task).toContain(
+      "exactly one label of the study's ordered label set (negative, routine, urgent; least to most severe)",
+    );
+    expect(task).toContain('negated mentions (such as "not urgent") were ignored');
+    expect(task).toContain("An answer was correct when its label was the case's reference label.");
+  });
+
+  it("states the classification measures, the bootstrap and how answers without a label enter", () => {
+    expect(statistics).toContain(
+      "macro-F1 (the unweighted mean of the F1 of all 3 labels; a label a model never gave counts 0) with a " +
+        "BCa bootstrap 95% CI, 2000 resamples of cases, seed 1",
+    );
+    expect(statistics).toContain(
+      "the recall of the most severe label (urgent), also with answers without a label",
+    );
+    expect(statistics).toContain("Cohen's kappa with linear weights");
+    expect(statistics).toContain('counted per reference label in the "No label" column');
   });
 });

@@ -1,5 +1,6 @@
 import type { ModelSummary, Report } from "../analysis/report-types.ts";
 import type { GenerationParams } from "../core/chat.ts";
+import { bootstrapText } from "./classification-tables.ts";
 
 /** The Methods section, generated from the study and run: plain-text paragraphs, escaped by each renderer. */
 export function methodsParagraphs(report: Report): string[] {
@@ -61,6 +62,7 @@ function taskParagraph(report: Report): string {
     "Answers from which no answer could be extracted (unparseable) and answers cut off at the token limit " +
     "(truncated) count as incorrect and are reported separately. Jobs that failed for infrastructure reasons " +
     "(refused connection, server error, timeout after retries) are excluded from n and listed.";
+  if (study.task === "triage") return triageParagraph(report, failures);
   if (study.task !== "diagnosis") {
     return `An answer was correct when its graded outcome was correct. ${failures}`;
   }
@@ -76,6 +78,43 @@ function taskParagraph(report: Report): string {
     `the primary analysis uses ${study.grading} grading, and accuracy under the other grading is shown ` +
     "alongside. Top-1 and top-3 accuracy count strict matches at rank 1 and within the first three; the mean " +
     `reciprocal rank (MRR) averages 1/rank of the strict match, counting 0 when there was none. ${failures}`
+  );
+}
+
+/** The study's labels, least to most severe, as the classification blocks record them. */
+function triageLabels(report: Report): string[] | null {
+  return report.models.find((model) => model.classification)?.classification?.labels ?? null;
+}
+
+function triageParagraph(report: Report, failures: string): string {
+  const labels = triageLabels(report);
+  const set = labels
+    ? `the study's ordered label set (${labels.join(", ")}; least to most severe)`
+    : "the study's ordered label set";
+  return (
+    `Each model was asked to give each report exactly one label of ${set}, as JSON; the JSON schema of the ` +
+    "answer was passed to backends that can constrain decoding. The label was extracted from the answer after " +
+    "any reasoning: from JSON first, then from an explicit final answer, then from the first label stated as " +
+    'the answer; negated mentions (such as "not urgent") were ignored, and an answer offering two labels as ' +
+    "alternatives was unparseable. An answer was correct when its label was the case's reference label. " +
+    failures
+  );
+}
+
+function classificationSentences(report: Report): string {
+  const labels = triageLabels(report);
+  if (labels === null) return "";
+  const severe = labels[labels.length - 1];
+  return (
+    " Classification measures are computed over the answers with a label: the confusion matrix (rows the " +
+    "reference label, columns the label given), precision, recall and F1 per label, macro-F1 (the unweighted " +
+    `mean of the F1 of all ${labels.length} labels; a label a model never gave counts 0) with a ` +
+    `${bootstrapText(report.models)} (the percentile interval above 2000 answers with a label), the recall of ` +
+    `the most severe label (${severe}), also with answers without a label counted as misses, under- and ` +
+    "over-triage (the share of answers given a less or more severe label than the reference), and Cohen's kappa " +
+    "with linear weights against the reference. Answers without a label are counted per reference label in " +
+    'the "No label" column of the confusion matrices. Within a subgroup, a label absent from the stratum has F1 0 ' +
+    "and lowers macro-F1."
   );
 }
 
@@ -100,7 +139,7 @@ function statisticsParagraph(report: Report): string {
         `difference is called significant when its Holm-adjusted p is below alpha = ${study.alpha}. A case ` +
         "where either model of a pair had an error is left out of that pair.";
   return (
-    `Accuracy is reported with Wilson score ${level} confidence intervals.${paired}${subgroups} ` +
+    `Accuracy is reported with Wilson score ${level} confidence intervals.${classificationSentences(report)}${paired}${subgroups} ` +
     "Latency is summarised by the median (p50) and 95th percentile (p95) of the wall time per answer " +
     "(R type 7 quantiles); token counts are summed over the answers that reported them."
   );

@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { inflateSync } from "node:zlib";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { syntheticAnalysis } from "./report.test-support.ts";
+import { syntheticAnalysis, syntheticTriageAnalysis } from "./report.test-support.ts";
 import { writeReports } from "./write-reports.ts";
 
 /** Debian's `chromium` package; CLINVAL_CHROMIUM points elsewhere. */
@@ -153,6 +153,99 @@ describe.skipIf(!existsSync(CHROMIUM))("report.html in headless Chromium", () =>
     const pdf = await page.pdf({ format: "A4" });
     expect(pdf.subarray(0, 5).toString("latin1")).toBe("%PDF-");
     expect(pdf.length).toBeGreaterThan(20_000);
+    await page.close();
+  });
+});
+
+describe.skipIf(!existsSync(CHROMIUM))("triage report.html in headless Chromium", () => {
+  let browser: Browser;
+  let directory: string;
+  let htmlPath: string;
+
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), "clinval-triage-browser-"));
+    const { report, details } = syntheticTriageAnalysis({
+      cases: 240,
+      modelIds: ["qwen25-1.5b", "llama32-1b", "r1-1.5b", "tfidf"],
+      errors: 3,
+      hostile: true,
+    });
+    [, , htmlPath] = await writeReports(report, details, directory);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (directory) await rm(directory, { recursive: true, force: true });
+  });
+
+  it("draws each model's confusion matrix as a heatmap, darker where the row's share is larger", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const dialogs: string[] = [];
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.goto(pathToFileURL(htmlPath).href);
+
+    const matrices = await page.locator("table.confusion").evaluateAll((tables) =>
+      tables.map((table) => {
+        const box = table.getBoundingClientRect();
+        const cells = [...table.querySelectorAll("td.heat")].map((cell) => {
+          const view = globalThis as unknown as {
+            getComputedStyle(element: unknown): { backgroundColor: string };
+          };
+          const style = view.getComputedStyle(cell);
+          const rgb = (style.backgroundColor.match(/\d+/g) ?? []).slice(0, 3).map(Number);
+          return {
+            tone: cell.getAttribute("data-tone"),
+            count: Number(cell.textContent),
+            lightness: rgb.reduce((sum, channel) => sum + channel, 0),
+            visible: cell.getBoundingClientRect().width > 40,
+          };
+        });
+        return {
+          width: box.width,
+          height: box.height,
+          rows: table.querySelectorAll("tbody tr").length,
+          cells,
+        };
+      }),
+    );
+    expect(matrices.map(({ rows, cells }) => [rows, cells.length])).toEqual([
+      [3, 12],
+      [3, 12],
+      [3, 12],
+      [3, 12],
+    ]);
+    for (const matrix of matrices) {
+      expect(matrix.width).toBeGreaterThan(500);
+      expect(matrix.height).toBeGreaterThan(100);
+      expect(matrix.cells.every((cell) => cell.visible)).toBe(true);
+      // Empty cells stay white; every diagonal cell (the largest share of its row here) is coloured.
+      for (const cell of matrix.cells) if (cell.count === 0) expect(cell.lightness).toBe(765);
+      const agree = matrix.cells.filter((cell) => cell.tone === "agree");
+      expect(agree).toHaveLength(3);
+      for (const cell of agree) expect(cell.lightness).toBeLessThan(600);
+      // Within each row, the diagonal cell is the darkest, since every model is right most of the time.
+      for (let row = 0; row < 3; row++) {
+        const cells = matrix.cells.slice(row * 4, row * 4 + 4);
+        const darkest = Math.min(...cells.map((cell) => cell.lightness));
+        expect(cells[row].lightness).toBe(darkest);
+      }
+    }
+    expect(await page.locator("table.confusion th", { hasText: "Given <b>routine & co</b>" }).count()).toBe(
+      4,
+    );
+    expect(dialogs).toEqual([]);
+
+    const section = page.locator("#classification");
+    const screenshot = join(directory, "classification.png");
+    await section.screenshot({ path: process.env.CLINVAL_SCREENSHOT ?? screenshot });
+    const png = summarizePng(await readFile(process.env.CLINVAL_SCREENSHOT ?? screenshot));
+    expect(png.width).toBeGreaterThan(1000);
+    expect(png.height).toBeGreaterThan(800);
+    expect(png.distinctBytes).toBeGreaterThan(100);
     await page.close();
   });
 });

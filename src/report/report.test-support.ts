@@ -14,7 +14,11 @@ import {
 } from "../analysis/analysis.test-support.ts";
 import { analyzeStudy } from "../analysis/analyze-study.ts";
 import type { StudyAnalysis } from "../analysis/report-types.ts";
+import type { TriageCase } from "../core/case.ts";
+import type { Study } from "../core/study.ts";
+import type { JobResult } from "../runner/job-result.ts";
 import type { DiagnosisGrade } from "../tasks/diagnosis/diagnosis-grade.ts";
+import { triageTask } from "../tasks/triage/triage-task.ts";
 
 export interface SyntheticOptions {
   cases: number;
@@ -148,4 +152,145 @@ export function smallAnalysis(complete = false): StudyAnalysis {
     results,
     grade: scriptedGrade().grade,
   });
+}
+
+/** A triage answer as a model writes it: the label as JSON, prose without one, or a cut-off answer. */
+function triageAnswer(
+  modelId: string,
+  caseId: string,
+  answer: { label: string } | "none" | "cut off",
+  latencyMs = 100,
+): JobResult {
+  const text =
+    answer === "none"
+      ? "I am not able to classify this report."
+      : answer === "cut off"
+        ? '{"label": "'
+        : JSON.stringify({ label: answer.label });
+  return {
+    modelId,
+    caseId,
+    sample: 0,
+    key: `${modelId}/${caseId}/0`,
+    completion: {
+      text,
+      reasoning: null,
+      finishReason: answer === "cut off" ? "length" : "stop",
+      tokens: { prompt: 200, completion: 8, reasoning: null },
+      latencyMs,
+      model: { provider: "ollama", model: `${modelId}:latest` },
+    },
+    error: null,
+    cached: false,
+  };
+}
+
+function triageStudy(name: string, modelIds: string[], labels: string[]): Study {
+  const study = makeStudy({
+    name,
+    task: "triage",
+    models: modelIds.map((_, index) => ({
+      id: `placeholder-${index}`,
+      provider: "ollama" as const,
+      model: `m${index}`,
+    })),
+    subgroups: ["region"],
+  });
+  // Model ids may be hostile on purpose, which the study schema would reject: set them after parsing.
+  return {
+    ...study,
+    labels,
+    models: study.models.map((model, index) => ({ ...model, id: modelIds[index] })),
+  };
+}
+
+function analyzeTriage(
+  study: Study,
+  cases: TriageCase[],
+  results: JobResult[],
+  suiteId: string,
+): StudyAnalysis {
+  return analyzeStudy({
+    study,
+    suite: { id: suiteId, source: `${suiteId}.jsonl`, sha256: "0".repeat(64), cases },
+    run: RUN,
+    results,
+    grade: (testCase, completion) => triageTask.grade(testCase as TriageCase, completion, study),
+  });
+}
+
+/*
+ * Two models, six CT reports, labels negative < routine < urgent; region chest c1–c3, abdomen c4–c6.
+ *  case | reference | A           | B
+ *  c1   | negative  | negative    | negative
+ *  c2   | routine   | negative    | routine
+ *  c3   | urgent    | urgent      | routine
+ *  c4   | negative  | routine     | negative
+ *  c5   | routine   | routine     | routine
+ *  c6   | urgent    | unparseable | urgent
+ */
+export function smallTriageAnalysis(): StudyAnalysis {
+  const reference = ["negative", "routine", "urgent", "negative", "routine", "urgent"];
+  const cases: TriageCase[] = reference.map((label, index) => ({
+    id: `c${index + 1}`,
+    text: `FINDINGS: report ${index + 1}.`,
+    label,
+    region: index < 3 ? "chest" : "abdomen",
+  }));
+  const a = ["negative", "negative", "urgent", "routine", "routine"];
+  const b = ["negative", "routine", "routine", "negative", "routine", "urgent"];
+  const results = [
+    ...a.map((label, index) => triageAnswer("A", `c${index + 1}`, { label })),
+    triageAnswer("A", "c6", "none"),
+    ...b.map((label, index) => triageAnswer("B", `c${index + 1}`, { label })),
+  ];
+  return analyzeTriage(
+    triageStudy("small-triage", ["A", "B"], ["negative", "routine", "urgent"]),
+    cases,
+    results,
+    "ct-small",
+  );
+}
+
+export const HOSTILE_LABEL = "<b>routine & co</b>";
+
+/**
+ * A triage study with scripted answers: each model gives the reference label with a probability that grows
+ * with its index, otherwise a neighbouring label, no label, or an answer cut off; the first `errors` cases of
+ * the first model fail. With `hostile`, the middle label contains markup.
+ */
+export function syntheticTriageAnalysis(options: SyntheticOptions): StudyAnalysis {
+  const random = generator(7);
+  const labels = ["negative", options.hostile ? HOSTILE_LABEL : "routine", "urgent"];
+  const regions = ["head", "chest", "abdomen/pelvis", "spine"];
+  const cases: TriageCase[] = Array.from({ length: options.cases }, (_, index) => ({
+    id: `ct-${String(index + 1).padStart(4, "0")}`,
+    text: `FINDINGS: report ${index + 1}.`,
+    label: labels[Math.floor(random() * 3)],
+    region: regions[index % regions.length],
+  }));
+  const results = options.modelIds.flatMap((modelId, modelIndex) =>
+    cases.map((testCase, caseIndex): JobResult => {
+      if (modelIndex === 0 && caseIndex < (options.errors ?? 0)) {
+        return failed(modelId, testCase.id, { failure: "connection", message: "ECONNREFUSED", attempts: 5 });
+      }
+      const reference = labels.indexOf(testCase.label);
+      const draw = random();
+      const skill = 0.55 + 0.1 * modelIndex;
+      const latency = Math.round(300 + random() * 2000);
+      if (draw < skill) return triageAnswer(modelId, testCase.id, { label: testCase.label }, latency);
+      if (draw < skill + 0.04) return triageAnswer(modelId, testCase.id, "none", latency);
+      if (draw < skill + 0.06) return triageAnswer(modelId, testCase.id, "cut off", latency);
+      const shift = random() < 0.5 ? -1 : 1;
+      const other =
+        labels[Math.min(2, Math.max(0, reference + (reference === 0 ? 1 : reference === 2 ? -1 : shift)))];
+      return triageAnswer(modelId, testCase.id, { label: other }, latency);
+    }),
+  );
+  return analyzeTriage(
+    triageStudy("synthetic-triage", options.modelIds, labels),
+    cases,
+    results,
+    "ct-synthetic",
+  );
 }

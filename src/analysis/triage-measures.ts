@@ -1,0 +1,170 @@
+import type { Case } from "../core/case.ts";
+import { ClinvalError } from "../core/errors.ts";
+import { bootstrapInterval, classificationMetrics, cohenKappa } from "../stats/index.ts";
+import type { Grade } from "../tasks/task.ts";
+import type { TriageGrade } from "../tasks/triage/triage-grade.ts";
+import type { AnsweredJob } from "./graded-job.ts";
+import type { BootstrapEstimate, Classification } from "./report-types.ts";
+import type { TaskMeasures } from "./task-measures.ts";
+
+/** Per-model fields of a triage study. */
+export interface TriageModelMeasures {
+  /** Null when no answer of the model had a label. */
+  classification: Classification | null;
+}
+
+/**
+ * The bootstrap behind `macroF1Interval`: resampling cases, with a fixed seed so reports reproduce. BCa up to
+ * `bcaLimit` labelled answers; above it the percentile interval, because BCa's jackknife grows with the
+ * square of n while its correction becomes negligible.
+ */
+export const MACRO_F1_BOOTSTRAP = { replicates: 2000, seed: 1, bcaLimit: 2000 } as const;
+
+export const CLASSIFICATION_SCOPE =
+  "Computed over the answers with a label (outcome correct or incorrect). Answers without one (unparseable " +
+  "or truncated) count as incorrect in accuracy, appear per reference label in `unlabelled` (the confusion " +
+  "matrix's no-label column) and in `mostSevereRecallWithUnlabelled` as misses, and are left out of every " +
+  "other measure here. Error jobs are excluded, as everywhere.";
+
+export function isTriageGrade(grade: Grade): grade is TriageGrade {
+  const predicted = (grade as Partial<TriageGrade>).predicted;
+  return predicted === null || typeof predicted === "string";
+}
+
+function requireTriageGrade(grade: Grade): TriageGrade {
+  if (!isTriageGrade(grade)) {
+    throw new ClinvalError("invalid-grade", "a triage study needs triage grades (predicted)");
+  }
+  return grade;
+}
+
+/** The label a graded answer gave, or null when it has none (unparseable, truncated). */
+function labelOf(grade: TriageGrade): string | null {
+  if (grade.outcome === "unparseable" || grade.outcome === "truncated") return null;
+  if (grade.predicted === null) {
+    throw new ClinvalError("invalid-grade", `a triage grade with outcome ${grade.outcome} needs a label`);
+  }
+  return grade.predicted;
+}
+
+/**
+ * The `classification` block from each answered case's reference label and the label the model gave
+ * (null for an answer without a label), over the study's labels, least to most severe. Null when no
+ * answer has a label.
+ */
+export function classificationBlock(
+  reference: readonly string[],
+  predicted: readonly (string | null)[],
+  labels: readonly string[],
+  level: number,
+): Classification | null {
+  const position = new Map(labels.map((label, index) => [label, index]));
+  const unlabelled = labels.map(() => 0);
+  const truth: string[] = [];
+  const given: string[] = [];
+  reference.forEach((label, index) => {
+    const answer = predicted[index];
+    if (answer === null) {
+      const row = position.get(label);
+      if (row === undefined) {
+        throw new ClinvalError(
+          "invalid-grade",
+          `reference label "${label}" is not one of ${labels.join(", ")}`,
+        );
+      }
+      unlabelled[row] += 1;
+    } else {
+      truth.push(label);
+      given.push(answer);
+    }
+  });
+  if (truth.length === 0) return null;
+  const options = { labels };
+  const metrics = classificationMetrics(truth, given, options);
+  const mostSevereLabel = labels[labels.length - 1];
+  const mostSevere = metrics.perClass[mostSevereLabel];
+  const mostSevereAnswered = mostSevere.support + unlabelled[labels.length - 1];
+  let under = 0;
+  let over = 0;
+  for (let index = 0; index < truth.length; index++) {
+    const distance = (position.get(given[index]) as number) - (position.get(truth[index]) as number);
+    if (distance < 0) under += 1;
+    else if (distance > 0) over += 1;
+  }
+  let macroF1Interval: BootstrapEstimate | null = null;
+  if (truth.length >= 2) {
+    const interval = bootstrapInterval(
+      truth.length,
+      (indices) =>
+        classificationMetrics(
+          indices.map((index) => truth[index]),
+          indices.map((index) => given[index]),
+          options,
+        ).macroF1,
+      {
+        method: truth.length <= MACRO_F1_BOOTSTRAP.bcaLimit ? "bca" : "percentile",
+        replicates: MACRO_F1_BOOTSTRAP.replicates,
+        seed: MACRO_F1_BOOTSTRAP.seed,
+        level,
+      },
+    );
+    macroF1Interval = {
+      estimate: interval.estimate,
+      lower: interval.lower,
+      upper: interval.upper,
+      method: interval.method,
+      level: interval.level,
+      replicates: interval.replicates,
+      seed: interval.seed,
+    };
+  }
+  return {
+    labels: [...labels],
+    scope: CLASSIFICATION_SCOPE,
+    labelled: truth.length,
+    confusion: metrics.confusion,
+    unlabelled,
+    perClass: metrics.perClass,
+    macroF1: metrics.macroF1,
+    macroF1Interval,
+    mostSevereLabel,
+    mostSevereRecall: mostSevere.support === 0 ? null : mostSevere.recall,
+    mostSevereRecallWithUnlabelled:
+      mostSevereAnswered === 0
+        ? null
+        : metrics.confusion[labels.length - 1][labels.length - 1] / mostSevereAnswered,
+    underTriage: under / truth.length,
+    overTriage: over / truth.length,
+    weightedKappa: cohenKappa(truth, given, { weights: "linear", labels }).kappa,
+    kappaWeights: "linear",
+  };
+}
+
+/** The measures of a triage study whose labels are `labels`, least to most severe. */
+export function triageMeasures(labels: readonly string[]): TaskMeasures {
+  return {
+    correctness(grade) {
+      const correct = requireTriageGrade(grade).outcome === "correct";
+      return { strict: correct, lenient: correct };
+    },
+
+    modelMeasures(jobs: readonly AnsweredJob[], context) {
+      const grades = jobs.map((job) => requireTriageGrade(job.grade));
+      const reference = jobs.map((job) => String(job.testCase.label));
+      return { classification: classificationBlock(reference, grades.map(labelOf), labels, context.level) };
+    },
+
+    rowFields(testCase: Case, grade: Grade | null) {
+      return {
+        rung: null,
+        rank: null,
+        lenientRank: null,
+        needsReview: null,
+        answers: [],
+        reference: typeof testCase.label === "string" ? testCase.label : null,
+        suggestion: null,
+        predicted: grade === null ? null : requireTriageGrade(grade).predicted,
+      };
+    },
+  };
+}

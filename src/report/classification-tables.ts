@@ -1,0 +1,172 @@
+import type { Classification, ModelSummary, Report } from "../analysis/report-types.ts";
+import type { Cell, Column, Shade, Table } from "./document.ts";
+import { decimalText, NONE, percent } from "./format.ts";
+
+/** Triage reports: a summary table of the classification measures, and each model's confusion matrix. */
+export interface ClassificationSection {
+  summary: Table;
+  /** One per model with labelled answers: the confusion matrix with per-class scores, shaded by row share. */
+  matrices: Array<{ model: string; table: Table }>;
+}
+
+function text(label: string): Column {
+  return { label, numeric: false };
+}
+
+function number(label: string): Column {
+  return { label, numeric: true };
+}
+
+function capitalized(value: string): string {
+  return value.charAt(0).toUpperCase() + value.slice(1);
+}
+
+/** The study's labels and most severe label, from the first model that has a classification block. */
+function labelSet(models: readonly ModelSummary[]): { labels: string[]; severe: string } | null {
+  const block = models.find((model) => model.classification)?.classification;
+  return block ? { labels: block.labels, severe: block.mostSevereLabel } : null;
+}
+
+function rate(value: number | null | undefined): string {
+  return value === null || value === undefined ? NONE : percent(value);
+}
+
+/** "0.672 (0.501–0.850)" */
+export function macroF1Text(block: Classification | null | undefined): string {
+  if (!block) return NONE;
+  const interval = block.macroF1Interval;
+  if (!interval) return decimalText(block.macroF1);
+  return `${decimalText(block.macroF1)} (${decimalText(interval.lower)}–${decimalText(interval.upper)})`;
+}
+
+/** "BCa bootstrap 95% CI, 2000 resamples of cases, seed 1" */
+export function bootstrapText(models: readonly ModelSummary[]): string {
+  const intervals = models.flatMap((model) =>
+    model.classification?.macroF1Interval ? [model.classification.macroF1Interval] : [],
+  );
+  if (intervals.length === 0) return "no bootstrap interval: fewer than two answers with a label";
+  const methods = [
+    ...new Set(intervals.map((interval) => (interval.method === "bca" ? "BCa" : interval.method))),
+  ];
+  const { level, replicates, seed } = intervals[0];
+  return `${methods.join(" or ")} bootstrap ${Math.round(level * 100)}% CI, ${replicates} resamples of cases, seed ${seed}`;
+}
+
+/** The columns a subgroup accuracy table adds for a triage study, and their cells for one model. */
+export function subgroupClassificationColumns(report: Report): {
+  columns: Column[];
+  cells: (model: ModelSummary) => Cell[];
+} {
+  const set = labelSet([...report.models, ...report.subgroups.flatMap((stratum) => stratum.models)]);
+  if (set === null) return { columns: [], cells: () => [] };
+  return {
+    columns: [number("Macro-F1"), number(`${capitalized(set.severe)} recall, %`)],
+    cells: (model) => [
+      model.classification ? decimalText(model.classification.macroF1) : NONE,
+      rate(model.classification?.mostSevereRecall),
+    ],
+  };
+}
+
+export function classificationSection(
+  report: Report,
+  caption: (text: string) => string,
+): ClassificationSection | null {
+  if (!report.models.some((model) => model.classification !== undefined)) return null;
+  const set = labelSet(report.models);
+  const severe = capitalized(set?.severe ?? "most severe label");
+  const summary: Table = {
+    caption: caption(
+      `Classification per model, over the answers with a label (macro-F1 with ${bootstrapText(report.models)}; ` +
+        `${severe.toLowerCase()} recall also with answers without a label counted as misses; under- and ` +
+        "over-triage = share given a less or more severe label than the reference; Cohen's kappa with linear weights).",
+    ),
+    columns: [
+      text("Model"),
+      number("With a label"),
+      number("Without a label"),
+      number("Macro-F1 (95% CI)"),
+      number(`${severe} recall, %`),
+      number(`${severe} recall, no label as miss, %`),
+      number("Under-triage, %"),
+      number("Over-triage, %"),
+      number("Weighted kappa"),
+    ],
+    rows: report.models.map((model) => {
+      const block = model.classification;
+      const unlabelled = model.outcomes.unparseable + model.outcomes.truncated;
+      if (!block) return [model.id, "0", String(unlabelled), NONE, NONE, NONE, NONE, NONE, NONE];
+      return [
+        model.id,
+        String(block.labelled),
+        String(block.unlabelled.reduce((sum, count) => sum + count, 0)),
+        macroF1Text(block),
+        rate(block.mostSevereRecall),
+        rate(block.mostSevereRecallWithUnlabelled),
+        rate(block.underTriage),
+        rate(block.overTriage),
+        decimalText(block.weightedKappa),
+      ];
+    }),
+  };
+  const matrices = report.models.flatMap((model) =>
+    model.classification
+      ? [{ model: model.id, table: matrixTable(model.id, model.classification, caption) }]
+      : [],
+  );
+  return { summary, matrices };
+}
+
+function matrixTable(modelId: string, block: Classification, caption: (text: string) => string): Table {
+  const { labels } = block;
+  const without = block.unlabelled.reduce((sum, count) => sum + count, 0);
+  const rows: Cell[][] = [];
+  const shades: Array<Array<Shade | null>> = [];
+  labels.forEach((reference, row) => {
+    const counts = [...block.confusion[row], block.unlabelled[row]];
+    const total = counts.reduce((sum, count) => sum + count, 0);
+    const scores = block.perClass[reference];
+    rows.push([
+      reference,
+      ...counts.map(String),
+      String(scores.support),
+      percent(scores.precision),
+      percent(scores.recall),
+      decimalText(scores.f1),
+    ]);
+    shades.push([
+      null,
+      ...counts.map((count, column): Shade => {
+        const given = column < labels.length ? `labelled ${labels[column]}` : "without a label";
+        return {
+          tone:
+            column === labels.length ? "none" : column === row ? "agree" : column < row ? "under" : "over",
+          strength: total === 0 ? 0 : count / total,
+          title: `Reference ${reference}, ${given}: ${count} of ${total}`,
+        };
+      }),
+      null,
+      null,
+      null,
+      null,
+    ]);
+  });
+  return {
+    caption: caption(
+      `Confusion matrix of ${modelId}: rows are the reference label, columns the label the model gave ` +
+        `(${block.labelled} answers with a label, ${without} without); precision, recall and F1 per label over ` +
+        "the answers with a label.",
+    ),
+    columns: [
+      text("Reference"),
+      ...labels.map((label) => number(`Given ${label}`)),
+      number("No label"),
+      number("Support"),
+      number("Precision, %"),
+      number("Recall, %"),
+      number("F1"),
+    ],
+    rows,
+    shades,
+  };
+}

@@ -1,0 +1,65 @@
+import type { TriageCase } from "../../core/case.ts";
+import type { Completion } from "../../core/chat.ts";
+import { InputError } from "../../core/errors.ts";
+import type { Study } from "../../core/study.ts";
+import type { Task } from "../task.ts";
+import { extractLabel } from "./extract-label.ts";
+import { triageLabels, triageMessages, triageResponseSchema } from "./prompt.ts";
+import type { TriageGrade } from "./triage-grade.ts";
+
+/**
+ * A truncated answer has no label, whatever it said before the cut; otherwise the label extracted from
+ * the answer is correct when it is the case's reference label.
+ */
+export function gradeTriage(
+  testCase: TriageCase,
+  completion: Completion,
+  study: Pick<Study, "labels">,
+): TriageGrade {
+  if (completion.finishReason === "length") return { outcome: "truncated", predicted: null };
+  const predicted = extractLabel(completion.text, triageLabels(study));
+  if (predicted === null) return { outcome: "unparseable", predicted };
+  return { outcome: predicted === testCase.label ? "correct" : "incorrect", predicted };
+}
+
+/** One InputError per case whose label is not in the study's label set. */
+export function checkTriageCases(
+  cases: readonly TriageCase[],
+  study: Pick<Study, "labels" | "suite">,
+): InputError[] {
+  const labels = triageLabels(study);
+  const allowed = new Set(labels);
+  const column = study.suite.fields?.label;
+  const field = column === undefined || column === "label" ? "label" : `${column} (mapped to label)`;
+  const problems: InputError[] = [];
+  for (const testCase of cases) {
+    if (allowed.has(testCase.label)) continue;
+    const near = labels.find(
+      (label) => label.trim().toLowerCase() === String(testCase.label).trim().toLowerCase(),
+    );
+    const hint = near === undefined ? "" : ` (labels must match exactly: did you mean "${near}"?)`;
+    problems.push(
+      new InputError(
+        `case "${testCase.id}": label ${JSON.stringify(testCase.label)} is not one of the study's labels ` +
+          `${labels.join(", ")}${hint}`,
+        { file: study.suite.path, field },
+        "invalid-case",
+      ),
+    );
+  }
+  return problems;
+}
+
+/**
+ * The report-triage study: ask for one label of the study's ordered label set as JSON, extract it from
+ * whatever came back, and grade it against the case's reference label.
+ */
+export const triageTask: Task<TriageCase, TriageGrade> = {
+  name: "triage",
+  requiredFields: ["text", "label"],
+  prompt: (testCase, study, template) => triageMessages(testCase, study, template),
+  caseText: (testCase) => testCase.text,
+  responseSchema: (study) => triageResponseSchema(triageLabels(study)),
+  grade: (testCase, completion, study) => gradeTriage(testCase, completion, study),
+  checkCases: (cases, study) => checkTriageCases(cases, study),
+};

@@ -17,6 +17,10 @@ const COMMANDS: Record<
   models: { summary: "check that a study's models answer", load: () => import("./commands/models.ts") },
   runs: { summary: "list the runs in the store", load: () => import("./commands/runs.ts") },
   suites: { summary: "validate a case file", load: () => import("./commands/suites.ts") },
+  train: {
+    summary: "train a report classifier (TF-IDF or embedding probe) on labelled cases",
+    load: () => import("./commands/train.ts"),
+  },
   stats: {
     summary: "statistics calculator for paired clinical comparisons",
     load: () => import("./commands/stats.ts"),

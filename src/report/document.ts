@@ -56,6 +56,8 @@ export interface ReportDocument {
   complete: boolean;
   /** The first line of both reports. */
   status: string;
+  /** A warning shown right under the status line, or null. */
+  notice: string | null;
   title: string;
   facts: Array<[string, string]>;
   methods: string[];
@@ -97,6 +99,7 @@ export function buildDocument(report: Report, details: ReportDetails): ReportDoc
   return {
     complete: report.run.complete,
     status: statusLine(report),
+    notice: report.notice ?? null,
     title: `Results of study ${report.study.name}`,
     facts: facts(report),
     methods: methodsParagraphs(report),

@@ -142,6 +142,7 @@ export async function renderHtml(report: Report, details: ReportDetails): Promis
   const statusClass = document.complete ? "status complete" : "status incomplete";
   const body = [
     `<div class="${statusClass}" role="status" id="status"><p>${escapeHtml(document.status)}</p></div>`,
+    document.notice ? `<div class="status notice" id="notice"><p>${escapeHtml(document.notice)}</p></div>` : "",
     "<main>",
     `<header><p class="kicker">clinval report</p><h1>${escapeHtml(document.title)}</h1><dl class="facts">${facts}</dl></header>`,
     `<section id="methods"><h2>Methods</h2>${document.methods.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`).join("\n")}</section>`,
@@ -198,6 +199,7 @@ main { max-width: 1200px; margin: 0 auto; padding: 8px 32px 48px; }
 .status { padding: 12px 32px; font-weight: 600; border-bottom: 1px solid; }
 .status p { max-width: 1136px; margin: 0 auto; }
 .status.complete { background: var(--ok-bg); color: var(--ok-ink); border-color: #b9dcc4; }
+.status.notice { background: #fdecec; color: #8a1c1c; border-color: #f1b5b5; }
 .status.incomplete { background: var(--warn-bg); color: var(--warn-ink); border-color: #f0c98f; }
 header { padding: 24px 0 8px; border-bottom: 2px solid var(--ink); margin-bottom: 8px; }
 .kicker { margin: 0; color: var(--muted); font-size: 12px; letter-spacing: .08em; text-transform: uppercase; }

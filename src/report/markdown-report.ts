@@ -32,6 +32,7 @@ export function renderMarkdown(report: Report, details: ReportDetails): string {
   const document = buildDocument(report, details);
   const blocks: string[] = [
     `**${escapeMarkdown(document.status)}**`,
+    ...(document.notice ? [`> **${escapeMarkdown(document.notice)}**`] : []),
     `# ${escapeMarkdown(document.title)}`,
     document.facts.map(([label, value]) => `${escapeMarkdown(label)}: ${escapeMarkdown(value)}`).join(" · "),
     "## Methods",

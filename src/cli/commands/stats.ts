@@ -86,6 +86,8 @@ is the same label.`;
 const CLASSIFY_HELP = `
 Confusion matrix and per-class metrics of predictions against reference labels. The CSV has a header
 with columns truth and pred (others are ignored). confusion rows = reference, columns = predicted.
+On a clinval triage cases.csv:  --truth reference --pred predicted --where model=ID --skip-unlabelled
+gives the numbers of that model's classification block in report.json.
 precision  of the cases predicted as the class, the share that truly are (0 when never predicted).
 recall     of the cases truly in the class, the share found (sensitivity; 0 when support is 0).
 f1         harmonic mean of precision and recall; macroF1 is their unweighted mean over all labels,
@@ -319,61 +321,96 @@ export function register(program: Command): void {
     .command("classify")
     .description("confusion matrix, per-class precision / recall / F1, accuracy and macro-F1")
     .requiredOption("--file <csv>", "header with columns truth and pred")
+    .option("--truth <column>", "column of reference labels", "truth")
+    .option("--pred <column>", "column of predicted labels", "pred")
+    .option("--where <column=value>", "only rows where a column has a value, e.g. model=r1-8b in a cases.csv")
+    .option(
+      "--skip-unlabelled",
+      "leave out rows with an empty prediction (answers without a label in a cases.csv)",
+    )
     .option("--labels <labels>", "label order, comma-separated")
     .option("--json", "print JSON")
     .addHelpText("after", CLASSIFY_HELP)
-    .action((options: { file: string; labels?: string; json?: boolean }) => {
-      const csv = readCsv(options.file);
-      const truthColumn = csv.header.indexOf("truth");
-      const predictedColumn = csv.header.indexOf("pred");
-      if (truthColumn < 0 || predictedColumn < 0) {
-        throw new InputError(`needs columns truth and pred, found ${csv.header.join(", ")}`, {
-          file: options.file,
-          line: 1,
-        });
-      }
-      const rows = labelRows(csv, options.file, [truthColumn, predictedColumn]);
-      const result = withOptionNames(
-        () =>
-          classificationMetrics(
-            rows.map((row) => row[truthColumn]),
-            rows.map((row) => row[predictedColumn]),
-            { labels: parseLabels(options.labels) },
-          ),
-        csv,
-        options.file,
-      );
-      write(options.json, result, () => {
-        const cell = Math.max(9, ...result.labels.map((label) => label.length));
-        const first = Math.max(
-          "reference \\ predicted".length,
-          ...result.labels.map((label) => label.length),
+    .action(
+      (options: {
+        file: string;
+        truth: string;
+        pred: string;
+        where?: string;
+        skipUnlabelled?: boolean;
+        labels?: string;
+        json?: boolean;
+      }) => {
+        const csv = readCsv(options.file);
+        const truthColumn = csv.header.indexOf(options.truth);
+        const predictedColumn = csv.header.indexOf(options.pred);
+        if (truthColumn < 0 || predictedColumn < 0) {
+          throw new InputError(
+            `needs columns ${options.truth} and ${options.pred}, found ${csv.header.join(", ")}`,
+            {
+              file: options.file,
+              line: 1,
+            },
+          );
+        }
+        if (options.where !== undefined) {
+          const [column, value] = options.where.split("=");
+          const index = csv.header.indexOf(column);
+          if (index < 0 || value === undefined) {
+            throw new InputError(`"${options.where}" must be COLUMN=VALUE with a column of the file`, {
+              field: "--where",
+            });
+          }
+          csv.rows = csv.rows.filter((row) => row.cells[index] === value);
+        }
+        if (options.skipUnlabelled) {
+          const unlabelled = csv.rows.filter((row) => row.cells[predictedColumn] === "").length;
+          csv.rows = csv.rows.filter((row) => row.cells[predictedColumn] !== "");
+          if (unlabelled > 0) process.stderr.write(`${unlabelled} rows without a predicted label left out\n`);
+        }
+        const rows = labelRows(csv, options.file, [truthColumn, predictedColumn]);
+        const result = withOptionNames(
+          () =>
+            classificationMetrics(
+              rows.map((row) => row[truthColumn]),
+              rows.map((row) => row[predictedColumn]),
+              { labels: parseLabels(options.labels) },
+            ),
+          csv,
+          options.file,
         );
-        const row = (label: string, values: (string | number)[]) =>
-          [label.padEnd(first), ...values.map((value) => String(value).padStart(cell))].join("  ");
-        const lines = [
-          row("reference \\ predicted", result.labels),
-          ...result.labels.map((label, index) => row(label, result.confusion[index])),
-          "",
-          row("label", ["precision", "recall", "f1", "support"]),
-          ...result.labels.map((label) => {
-            const metrics = result.perClass[label];
-            return row(label, [
-              format(metrics.precision),
-              format(metrics.recall),
-              format(metrics.f1),
-              metrics.support,
-            ]);
-          }),
-          "",
-          table([
-            ["accuracy", result.accuracy],
-            ["macro-F1", result.macroF1],
-          ]),
-        ];
-        return lines.join("\n");
-      });
-    });
+        write(options.json, result, () => {
+          const cell = Math.max(9, ...result.labels.map((label) => label.length));
+          const first = Math.max(
+            "reference \\ predicted".length,
+            ...result.labels.map((label) => label.length),
+          );
+          const row = (label: string, values: (string | number)[]) =>
+            [label.padEnd(first), ...values.map((value) => String(value).padStart(cell))].join("  ");
+          const lines = [
+            row("reference \\ predicted", result.labels),
+            ...result.labels.map((label, index) => row(label, result.confusion[index])),
+            "",
+            row("label", ["precision", "recall", "f1", "support"]),
+            ...result.labels.map((label) => {
+              const metrics = result.perClass[label];
+              return row(label, [
+                format(metrics.precision),
+                format(metrics.recall),
+                format(metrics.f1),
+                metrics.support,
+              ]);
+            }),
+            "",
+            table([
+              ["accuracy", result.accuracy],
+              ["macro-F1", result.macroF1],
+            ]),
+          ];
+          return lines.join("\n");
+        });
+      },
+    );
 
   stats
     .command("plan-mcnemar")

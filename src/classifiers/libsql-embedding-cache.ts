@@ -1,0 +1,131 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Client, createClient, type InStatement } from "@libsql/client";
+import { ClinvalError } from "../core/errors.ts";
+import { MIGRATIONS, type Migration, migrate } from "../store/migrations.ts";
+import type { EmbeddingCache } from "./embedding-cache.ts";
+
+/**
+ * The store's table of cached embeddings, as a numbered store migration. Its statements are idempotent,
+ * so it can run both from the store's migration list and from `LibsqlEmbeddingCache.create`.
+ */
+export const EMBEDDING_CACHE_MIGRATION: Migration = {
+  version: 2,
+  name: "embedding cache",
+  statements: [
+    `CREATE TABLE IF NOT EXISTS embeddings (
+      key TEXT PRIMARY KEY,
+      embedder TEXT NOT NULL,
+      dimensions INTEGER NOT NULL,
+      vector BLOB NOT NULL,
+      created_at TEXT NOT NULL
+    )`,
+  ],
+};
+
+const KEYS_PER_QUERY = 500;
+const ROWS_PER_STATEMENT = 1_000;
+
+/**
+ * Embedding vectors in the clinval libSQL store, table `embeddings`: key (see `embeddingKey`), the
+ * embedder's identity, the vector as little-endian float64 bytes (exactly the numbers the embedder
+ * gave, so training from the cache gives the same weights as training without it).
+ */
+export class LibsqlEmbeddingCache implements EmbeddingCache {
+  private constructor(
+    private readonly client: Client,
+    private readonly embedder: string,
+  ) {}
+
+  /** Creates the table if needed. `embedder` is the identity recorded with the vectors written. */
+  static async create(client: Client, embedder: string): Promise<LibsqlEmbeddingCache> {
+    await client.batch(EMBEDDING_CACHE_MIGRATION.statements, "write");
+    return new LibsqlEmbeddingCache(client, embedder);
+  }
+
+  async get(keys: readonly string[]): Promise<Map<string, number[]>> {
+    const found = new Map<string, number[]>();
+    for (let start = 0; start < keys.length; start += KEYS_PER_QUERY) {
+      const chunk = keys.slice(start, start + KEYS_PER_QUERY);
+      const result = await this.client.execute({
+        sql: `SELECT key, vector FROM embeddings WHERE key IN (${chunk.map(() => "?").join(", ")})`,
+        args: [...chunk],
+      });
+      for (const row of result.rows) found.set(String(row.key), decodeVector(row.vector));
+    }
+    return found;
+  }
+
+  async put(entries: ReadonlyMap<string, number[]>): Promise<void> {
+    const rows = [...entries];
+    const now = new Date().toISOString();
+    const statements: InStatement[] = [];
+    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
+      statements.push({
+        sql: `INSERT INTO embeddings (key, embedder, dimensions, vector, created_at) VALUES ${chunk
+          .map(() => "(?, ?, ?, ?, ?)")
+          .join(", ")} ON CONFLICT (key) DO NOTHING`,
+        args: chunk.flatMap(([key, vector]) => [
+          key,
+          this.embedder,
+          vector.length,
+          encodeVector(vector),
+          now,
+        ]),
+      });
+    }
+    if (statements.length > 0) await this.client.batch(statements, "write");
+  }
+}
+
+function encodeVector(vector: readonly number[]): Uint8Array {
+  const values = Float64Array.from(vector);
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+function decodeVector(value: unknown): number[] {
+  if (!(value instanceof ArrayBuffer) && !ArrayBuffer.isView(value)) {
+    throw new ClinvalError("store-corrupt", "an embeddings row holds no vector bytes");
+  }
+  const bytes =
+    value instanceof ArrayBuffer
+      ? new Uint8Array(value)
+      : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  // Copied so the float64 view is aligned whatever the driver's buffer offset.
+  return Array.from(new Float64Array(bytes.slice().buffer));
+}
+
+/**
+ * Opens the store file at `path` (creating it and bringing the store's own schema up to date, as
+ * `openStore` does) with an embedding cache on it. Close the returned client when done.
+ */
+export async function openEmbeddingCache(
+  path: string,
+  embedder: string,
+): Promise<{ cache: LibsqlEmbeddingCache; close: () => void }> {
+  const absolute = resolve(path);
+  let client: Client;
+  try {
+    mkdirSync(dirname(absolute), { recursive: true });
+    client = createClient({ url: pathToFileURL(absolute).href, concurrency: 1, timeout: 10_000 });
+  } catch (error) {
+    throw new ClinvalError("store-open", `cannot open the store at ${absolute}: ${describe(error)}`);
+  }
+  try {
+    await client.execute("PRAGMA journal_mode = WAL");
+    await client.execute("PRAGMA synchronous = NORMAL");
+    await migrate(client, MIGRATIONS);
+    const cache = await LibsqlEmbeddingCache.create(client, embedder);
+    return { cache, close: () => client.close() };
+  } catch (error) {
+    client.close();
+    if (error instanceof ClinvalError) throw error;
+    throw new ClinvalError("store-open", `cannot open the store at ${absolute}: ${describe(error)}`);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -4,13 +4,9 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createClient } from "@libsql/client";
 import { afterAll, describe, expect, it } from "vitest";
-import { MIGRATIONS, migrate } from "../store/migrations.ts";
+import { EMBEDDING_CACHE_MIGRATION, MIGRATIONS, migrate } from "../store/migrations.ts";
 import { openStore } from "../store/store.ts";
-import {
-  EMBEDDING_CACHE_MIGRATION,
-  LibsqlEmbeddingCache,
-  openEmbeddingCache,
-} from "./libsql-embedding-cache.ts";
+import { LibsqlEmbeddingCache, openEmbeddingCache } from "./libsql-embedding-cache.ts";
 
 const folder = mkdtempSync(join(tmpdir(), "clinval-embedding-cache-"));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));

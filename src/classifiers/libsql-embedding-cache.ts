@@ -3,26 +3,8 @@ import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Client, createClient, type InStatement } from "@libsql/client";
 import { ClinvalError } from "../core/errors.ts";
-import { MIGRATIONS, type Migration, migrate } from "../store/migrations.ts";
+import { EMBEDDING_CACHE_MIGRATION, MIGRATIONS, migrate } from "../store/migrations.ts";
 import type { EmbeddingCache } from "./embedding-cache.ts";
-
-/**
- * The store's table of cached embeddings, as a numbered store migration. Its statements are idempotent,
- * so it can run both from the store's migration list and from `LibsqlEmbeddingCache.create`.
- */
-export const EMBEDDING_CACHE_MIGRATION: Migration = {
-  version: 2,
-  name: "embedding cache",
-  statements: [
-    `CREATE TABLE IF NOT EXISTS embeddings (
-      key TEXT PRIMARY KEY,
-      embedder TEXT NOT NULL,
-      dimensions INTEGER NOT NULL,
-      vector BLOB NOT NULL,
-      created_at TEXT NOT NULL
-    )`,
-  ],
-};
 
 const KEYS_PER_QUERY = 500;
 const ROWS_PER_STATEMENT = 1_000;

@@ -26,6 +26,9 @@ const CHILD_STUDY = makeStudy([
 ]);
 const CHILD_CASES = makeCases(50);
 
+/** Base delay of a call per model, plus 0–20 ms at random. */
+const delayMs: Record<string, number> = { fast: 5, slow: 30 };
+
 async function main(storePath: string, logPath: string) {
   const log = (line: string) => appendFileSync(logPath, `${line} ${process.pid}\n`);
   const providers = new Map(
@@ -34,7 +37,7 @@ async function main(storePath: string, logPath: string) {
       new FakeProvider(async (request) => {
         const job = jobId(spec.id, caseIdOf(request), 0);
         log(`call ${job}`);
-        await waitOrAbort(10 + Math.floor(Math.random() * 20), request.signal);
+        await waitOrAbort(delayMs[spec.id] + Math.floor(Math.random() * 20), request.signal);
         return completionFor(`${job} answered`, spec.model);
       }),
     ]),

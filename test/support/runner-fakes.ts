@@ -21,6 +21,7 @@ export const inlineTask: Task = {
   name: "diagnosis",
   requiredFields: ["text"],
   prompt: (testCase) => [{ role: "user", content: `${testCase.id}: ${String(testCase.text)}` }],
+  caseText: (testCase) => String(testCase.text),
   responseSchema: () => undefined,
   grade: () => ({ outcome: "correct" }),
 };

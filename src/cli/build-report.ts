@@ -1,0 +1,64 @@
+import { analyzeStudy, type Report } from "../analysis/index.ts";
+import type { Suite } from "../core/case.ts";
+import type { ModelIdentity } from "../core/chat.ts";
+import type { Study } from "../core/study.ts";
+import { writeReports } from "../report/index.ts";
+import type { RunRecord, Store } from "../store/store.ts";
+import type { Task } from "../tasks/task.ts";
+
+export type Grading = "strict" | "lenient";
+
+/** Analyses a stored run and writes report.json, report.md, report.html and cases.csv. Calls no model. */
+export async function buildReport(options: {
+  store: Store;
+  run: RunRecord;
+  study: Study;
+  suite: Suite;
+  task: Task;
+  primary: Grading;
+  outputDirectory: string;
+  identities?: ReadonlyMap<string, ModelIdentity>;
+  notice?: string;
+}): Promise<{ report: Report; files: string[] }> {
+  const { store, run, study, suite, task } = options;
+  const stored = await store.getRun(run.id);
+  const { report, details } = analyzeStudy({
+    study,
+    suite,
+    run: {
+      id: run.id,
+      startedAt: run.startedAt,
+      finishedAt: stored?.finishedAt ?? run.finishedAt,
+      complete: stored?.complete ?? run.complete,
+    },
+    results: await store.results(run.id),
+    grade: (testCase, completion) => task.grade(testCase, completion, study),
+    identities: options.identities,
+    primary: options.primary,
+  });
+  if (options.notice) report.notice = options.notice;
+  const files = await writeReports(report, details, options.outputDirectory);
+  return { report, files };
+}
+
+/** A short summary for the terminal: one line per model, one per comparison. */
+export function summarize(report: Report): string {
+  const percent = (value: number | null | undefined) =>
+    value == null ? "—" : `${(value * 100).toFixed(1)}%`;
+  const lines = [
+    report.run.complete ? "Run complete." : "Run INCOMPLETE: some jobs ended in errors; run again to resume.",
+  ];
+  for (const model of report.models) {
+    const accuracy = model.accuracy;
+    lines.push(
+      `  ${model.id}: ${percent(accuracy?.estimate)} (95% CI ${percent(accuracy?.lower)}–${percent(accuracy?.upper)}), n = ${model.n}, errors ${model.outcomes.error}`,
+    );
+  }
+  for (const comparison of report.comparisons) {
+    const p = comparison.adjustedP;
+    lines.push(
+      `  ${comparison.a} vs ${comparison.b}: ${comparison.aOnly}/${comparison.bOnly} discordant, Holm p = ${p == null ? "—" : p.toPrecision(3)}${comparison.significant ? " (significant)" : ""}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,52 @@
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { InputError } from "../../core/errors.ts";
+import { defaultStorePath, openStore } from "../../store/store.ts";
+import { taskFor } from "../../tasks/index.ts";
+import { buildReport, summarize } from "../build-report.ts";
+
+export function register(program: Command): void {
+  program
+    .command("report")
+    .description(
+      "rebuild a run's reports (report.json, report.md, report.html, cases.csv) from the store, calling no model.\n" +
+        "Grading is re-done from the stored answers, so a new clinval version or --lenient applies at once.",
+    )
+    .argument("<run-id>", "the run's id (see `clinval runs list`), or `latest`")
+    .option("--strict", "strict grading is the primary analysis (default): exact, accepted names, dictionary")
+    .option(
+      "--lenient",
+      "lenient grading is the primary analysis: fuzzy matches flagged needs-review count too",
+    )
+    .option("--output <folder>", "write here instead of the study's output folder")
+    .option("--store <path>", "store database (default .clinval/clinval.db, or $CLINVAL_HOME/clinval.db)")
+    .action(
+      async (
+        runId: string,
+        options: { strict?: boolean; lenient?: boolean; output?: string; store?: string },
+      ) => {
+        if (options.strict && options.lenient)
+          throw new InputError("choose one of --strict and --lenient", {});
+        const store = await openStore(options.store ?? defaultStorePath(process.cwd()));
+        try {
+          const run = runId === "latest" ? (await store.listRuns())[0] : await store.getRun(runId);
+          if (!run) throw new InputError(`no run "${runId}" in ${store.path}`, { field: "run-id" });
+          const cases = await store.runCases(run.id);
+          if (!cases) throw new InputError(`the store has no cases for run "${run.id}"`, { field: "run-id" });
+          const { report, files } = await buildReport({
+            store,
+            run,
+            study: run.study,
+            suite: { id: run.suite.id, source: run.suite.source, sha256: run.suite.sha256, cases },
+            task: await taskFor(run.study.task),
+            primary: options.lenient ? "lenient" : "strict",
+            outputDirectory: options.output ? resolve(options.output) : run.study.output,
+          });
+          process.stdout.write(summarize(report));
+          process.stdout.write(`Reports: ${files.join(", ")}\n`);
+        } finally {
+          await store.close();
+        }
+      },
+    );
+}

@@ -1,0 +1,159 @@
+import type { Command } from "commander";
+import { InputError, InputErrors } from "../../core/errors.ts";
+import { createProvider } from "../../providers/create-provider.ts";
+import type { Provider } from "../../providers/provider.ts";
+import { runStudy } from "../../runner/run-study.ts";
+import { defaultStorePath, openStore } from "../../store/store.ts";
+import { createStoreWriter } from "../../store/store-writer.ts";
+import { hashStudy } from "../../store/study-hash.ts";
+import { type OpenedStudy, openStudy } from "../../study/open-study.ts";
+import { buildReport, type Grading, summarize } from "../build-report.ts";
+import { parseList, parsePositiveInteger } from "../options.ts";
+import { createProgressObserver } from "../progress.ts";
+
+export interface RunOptions {
+  limit?: number;
+  only?: string;
+  cache: boolean;
+  new?: boolean;
+  store?: string;
+  lenient?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command("run")
+    .description(
+      "run a study's models on its cases, store every answer, and write the report.\n" +
+        "Exit 0: complete. Exit 1: incomplete (errors or Ctrl-C) — run again to resume. Exit 2: invalid input.",
+    )
+    .argument("<study>", "study file (YAML)")
+    .option("--limit <n>", "only the first N cases", parsePositiveInteger("--limit"))
+    .option("--only <ids>", "only these case ids (comma separated)")
+    .option("--no-cache", "ask the models again even for answers already stored")
+    .option("--new", "start a new run instead of resuming the last incomplete one")
+    .option("--store <path>", "store database (default .clinval/clinval.db, or $CLINVAL_HOME/clinval.db)")
+    .option("--lenient", "make lenient grading (fuzzy matches count) the primary analysis")
+    .action(async (studyPath: string, options: RunOptions) => {
+      process.exitCode = await runCommand(studyPath, options);
+    });
+}
+
+export async function runCommand(studyPath: string, options: RunOptions): Promise<number> {
+  return executeStudy(await openStudy(studyPath), options);
+}
+
+/** Runs an opened study (resuming its last incomplete run), then writes its reports. Returns the exit code. */
+export async function executeStudy(
+  opened: OpenedStudy,
+  options: RunOptions,
+  /** A line shown under the status line of every report (the demo's warning). */
+  notice?: string,
+): Promise<number> {
+  const { study, task, template } = opened;
+  const problems = task.checkCases?.(opened.suite.cases, study) ?? [];
+  if (problems.length > 0)
+    throw new InputErrors(problems.map((problem) => locate(problem, opened.suite.source)));
+  const suite = { ...opened.suite, cases: selectCases(opened.suite.cases, options) };
+
+  const store = await openStore(options.store ?? defaultStorePath(process.cwd()));
+  const providers = new Map<string, Provider>();
+  const controller = new AbortController();
+  const interrupt = () => {
+    if (controller.signal.aborted) return;
+    process.stderr.write("\nStopping: finished answers are kept; run the same command again to resume.\n");
+    controller.abort(new Error("interrupted"));
+  };
+  process.on("SIGINT", interrupt);
+  process.on("SIGTERM", interrupt);
+  try {
+    const subset = options.limit !== undefined || options.only !== undefined;
+    const studyHash = hashStudy(
+      study,
+      subset ? `${suite.sha256}:${suite.cases.map((testCase) => testCase.id).join(",")}` : suite.sha256,
+      template,
+    );
+    const resumable = options.new ? undefined : await store.findResumableRun(study.name, studyHash);
+    const run = resumable ?? (await store.createRun({ study, studyHash, suite }));
+    const finished = await store.finishedJobs(run.id);
+    process.stderr.write(
+      resumable
+        ? `Resuming run ${run.id}: ${finished.size} answers already stored.\n`
+        : `Run ${run.id}: ${study.models.length} models × ${suite.cases.length} cases × ${study.samples} sample(s), suite ${suite.id}.\n`,
+    );
+
+    for (const spec of study.models) {
+      providers.set(
+        spec.id,
+        await createProvider(spec, study, { onDownloadProgress: downloadProgress(spec.id) }),
+      );
+    }
+    const summary = await runStudy({
+      runId: run.id,
+      study,
+      cases: suite.cases,
+      task,
+      providers,
+      cache: store,
+      finished,
+      template,
+      signal: controller.signal,
+      useCache: options.cache,
+      observers: [createStoreWriter(store), createProgressObserver(process.stderr)],
+    });
+
+    const primary: Grading = options.lenient ? "lenient" : "strict";
+    const { report, files } = await buildReport({
+      store,
+      run,
+      study,
+      suite,
+      task,
+      primary,
+      outputDirectory: study.output,
+      notice,
+    });
+    process.stdout.write(summarize(report));
+    process.stdout.write(`Reports: ${files.join(", ")}\n`);
+    return summary.complete ? 0 : 1;
+  } finally {
+    process.off("SIGINT", interrupt);
+    process.off("SIGTERM", interrupt);
+    await Promise.allSettled([...providers.values()].map((provider) => provider.close()));
+    await store.close();
+  }
+}
+
+function selectCases<C extends { id: string }>(cases: C[], options: RunOptions): C[] {
+  let selected = cases;
+  const only = parseList(options.only);
+  if (only) {
+    const known = new Set(cases.map((testCase) => testCase.id));
+    const unknown = only.filter((id) => !known.has(id));
+    if (unknown.length > 0)
+      throw new InputError(`unknown case id ${unknown.map((id) => `"${id}"`).join(", ")}`, {
+        field: "--only",
+      });
+    const wanted = new Set(only);
+    selected = selected.filter((testCase) => wanted.has(testCase.id));
+  }
+  if (options.limit !== undefined) selected = selected.slice(0, options.limit);
+  return selected;
+}
+
+function locate(problem: InputError, file: string): InputError {
+  return problem.location.file
+    ? problem
+    : new InputError(problem.message, { ...problem.location, file }, problem.code);
+}
+
+function downloadProgress(modelId: string) {
+  let lastPercent = -1;
+  return (downloaded: number, total: number) => {
+    const percent = total > 0 ? Math.floor((downloaded / total) * 100) : 0;
+    if (percent === lastPercent) return;
+    lastPercent = percent;
+    process.stderr.write(`\r${modelId}: downloading ${percent}% of ${(total / 1e6).toFixed(0)} MB`);
+    if (percent >= 100) process.stderr.write("\n");
+  };
+}

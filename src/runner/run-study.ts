@@ -1,0 +1,223 @@
+import { setMaxListeners } from "node:events";
+import type { Case } from "../core/case.ts";
+import type { Completion } from "../core/chat.ts";
+import { ClinvalError } from "../core/errors.ts";
+import type { ModelSpec, Study } from "../core/study.ts";
+import type { Provider } from "../providers/provider.ts";
+import type { Task } from "../tasks/task.ts";
+import { sleep as defaultSleep } from "./backoff.ts";
+import { cacheKey } from "./cache-key.ts";
+import { callWithRetries } from "./call-model.ts";
+import { jobId } from "./job-id.ts";
+import type { JobResult } from "./job-result.ts";
+import { runPool } from "./promise-pool.ts";
+
+/** Answers already given, by cache key (the store implements it). */
+export interface ResponseCache {
+  get(key: string): Promise<Completion | undefined>;
+}
+
+export interface RunStartEvent {
+  runId: string;
+  /** In study order. `total` counts every job of the model; `finished` of them were finished before (resume). */
+  models: Array<{ id: string; total: number; finished: number }>;
+}
+
+export interface JobEndEvent {
+  runId: string;
+  result: JobResult;
+}
+
+export interface RunEndEvent {
+  runId: string;
+  summary: RunSummary;
+}
+
+/**
+ * Hooks called as a run goes; all optional. Each event is passed to the observers in order and
+ * each hook is awaited before the next, so an observer can slow the run down (the store writer
+ * makes a job wait until its result is durable).
+ */
+export interface RunObserver {
+  onRunStart?(event: RunStartEvent): void | Promise<void>;
+  onJobEnd?(event: JobEndEvent): void | Promise<void>;
+  onRunEnd?(event: RunEndEvent): void | Promise<void>;
+}
+
+export interface RunSummary {
+  /** Jobs in the run: models × cases × samples. */
+  total: number;
+  /** Jobs with a completion, including those finished before a resume. */
+  done: number;
+  /** Jobs that ended with an error in this run. */
+  errors: number;
+  /** Jobs answered from the response cache in this run. */
+  fromCache: number;
+  /** The caller's signal aborted the run. */
+  cancelled: boolean;
+  /** Every job has a completion (a cancelled run is complete only if nothing was left). */
+  complete: boolean;
+}
+
+export interface RunStudyOptions {
+  runId: string;
+  study: Study;
+  cases: Case[];
+  task: Task;
+  /** One provider per model id of the study. */
+  providers: Map<string, Provider>;
+  cache: ResponseCache;
+  /** Job ids (see `jobId`) finished earlier in this run: skipped, never sent to a model. */
+  finished?: Set<string>;
+  /** Prompt template text, passed to the task. */
+  template?: string;
+  /** Abort to stop the run: calls in flight are cancelled, nothing new starts, finished results are kept. */
+  signal?: AbortSignal;
+  observers?: RunObserver[];
+  /** false: call the models even for keys the cache has answered. Default true. */
+  useCache?: boolean;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+interface Job {
+  testCase: Case;
+  sample: number;
+}
+
+/**
+ * Runs every job (model × case × sample) of a study. Models run one after another in study order,
+ * each with its own concurrency; a model call that fails becomes a result with `error`, never an
+ * exception. Throws only when the run itself cannot go on: a missing provider, a task that cannot
+ * build a prompt, or an observer that fails (e.g. the store cannot write).
+ */
+export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
+  const { runId, study, cases, task, providers, cache, template, observers = [] } = options;
+  const finished = options.finished ?? new Set<string>();
+  const useCache = options.useCache ?? true;
+  const sleep = options.sleep ?? defaultSleep;
+  const random = options.random ?? Math.random;
+  const samples = study.samples ?? 1;
+
+  study.models.forEach((spec, index) => {
+    if (!providers.has(spec.id)) {
+      throw new ClinvalError("missing-provider", `no provider for model "${spec.id}" (models.${index})`);
+    }
+  });
+  const responseSchema = task.responseSchema(study);
+
+  const stop = new AbortController();
+  // One listener per call in flight: more than EventTarget's default warning threshold of 10.
+  setMaxListeners(0, stop.signal);
+  const cancel = () => stop.abort(options.signal?.reason);
+  if (options.signal?.aborted) cancel();
+  options.signal?.addEventListener("abort", cancel, { once: true });
+
+  const models = study.models.map((spec) => ({
+    id: spec.id,
+    total: cases.length * samples,
+    finished: countFinished(spec.id, cases, samples, finished),
+  }));
+  const counts = { done: models.reduce((sum, model) => sum + model.finished, 0), errors: 0, fromCache: 0 };
+  const total = models.reduce((sum, model) => sum + model.total, 0);
+
+  const notify = async <K extends keyof RunObserver>(
+    hook: K,
+    event: Parameters<NonNullable<RunObserver[K]>>[0],
+  ) => {
+    for (const observer of observers) {
+      const method = observer[hook] as ((event: unknown) => void | Promise<void>) | undefined;
+      await method?.call(observer, event);
+    }
+  };
+
+  const runJob = async (spec: ModelSpec, provider: Provider, { testCase, sample }: Job) => {
+    const messages = task.prompt(testCase, study, template);
+    const input = task.caseText(testCase);
+    const key = cacheKey({ spec, messages, responseSchema, input, sample });
+    const base = { modelId: spec.id, caseId: testCase.id, sample, key };
+    const cached = useCache ? await cache.get(key) : undefined;
+    let result: JobResult;
+    if (cached) {
+      result = { ...base, completion: cached, error: null, cached: true };
+    } else {
+      const outcome = await callWithRetries({
+        provider,
+        messages,
+        params: spec.params,
+        responseSchema,
+        input,
+        timeoutMs: spec.timeoutMs,
+        retries: spec.retries,
+        signal: stop.signal,
+        sleep,
+        random,
+      });
+      if (outcome === "cancelled") return;
+      result =
+        "completion" in outcome
+          ? { ...base, completion: outcome.completion, error: null, cached: false }
+          : { ...base, completion: null, error: outcome.failure, cached: false };
+    }
+    if (result.completion) counts.done++;
+    else counts.errors++;
+    if (result.cached) counts.fromCache++;
+    await notify("onJobEnd", { runId, result });
+  };
+
+  const summarize = (): RunSummary => {
+    const cancelled = options.signal?.aborted ?? false;
+    return { total, ...counts, cancelled, complete: counts.done === total };
+  };
+
+  try {
+    await notify("onRunStart", { runId, models });
+    for (const spec of study.models) {
+      if (stop.signal.aborted) break;
+      const provider = providers.get(spec.id) as Provider;
+      await runPool(
+        pendingJobs(spec.id, cases, samples, finished),
+        spec.concurrency,
+        (job) =>
+          runJob(spec, provider, job).catch((error: unknown) => {
+            stop.abort(error);
+            throw error;
+          }),
+        () => stop.signal.aborted,
+      );
+    }
+  } catch (error) {
+    stop.abort(error);
+    await notify("onRunEnd", { runId, summary: { ...summarize(), complete: false } }).catch(() => {});
+    throw error;
+  } finally {
+    options.signal?.removeEventListener("abort", cancel);
+  }
+  const summary = summarize();
+  await notify("onRunEnd", { runId, summary });
+  return summary;
+}
+
+function* pendingJobs(
+  modelId: string,
+  cases: Case[],
+  samples: number,
+  finished: Set<string>,
+): Generator<Job> {
+  for (const testCase of cases) {
+    for (let sample = 0; sample < samples; sample++) {
+      if (!finished.has(jobId(modelId, testCase.id, sample))) yield { testCase, sample };
+    }
+  }
+}
+
+function countFinished(modelId: string, cases: Case[], samples: number, finished: Set<string>): number {
+  if (finished.size === 0) return 0;
+  let count = 0;
+  for (const testCase of cases) {
+    for (let sample = 0; sample < samples; sample++) {
+      if (finished.has(jobId(modelId, testCase.id, sample))) count++;
+    }
+  }
+  return count;
+}

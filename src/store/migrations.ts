@@ -1,0 +1,121 @@
+import type { Client } from "@libsql/client";
+import { ClinvalError } from "../core/errors.ts";
+
+export interface Migration {
+  /** 1, 2, 3, … in order; a migration, once released, never changes. */
+  version: number;
+  name: string;
+  statements: string[];
+}
+
+/** The store's schema, one numbered migration after another. */
+/**
+ * The store's table of cached embeddings, as a numbered store migration. Its statements are idempotent,
+ * so it runs both from the list below and from `LibsqlEmbeddingCache.create` (src/classifiers).
+ */
+export const EMBEDDING_CACHE_MIGRATION: Migration = {
+  version: 2,
+  name: "embedding cache",
+  statements: [
+    `CREATE TABLE IF NOT EXISTS embeddings (
+      key TEXT PRIMARY KEY,
+      embedder TEXT NOT NULL,
+      dimensions INTEGER NOT NULL,
+      vector BLOB NOT NULL,
+      created_at TEXT NOT NULL
+    )`,
+  ],
+};
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: "runs, suites, responses, results",
+    statements: [
+      `CREATE TABLE suites (
+        sha256 TEXT PRIMARY KEY,
+        id TEXT NOT NULL,
+        source TEXT NOT NULL,
+        file_sha256 TEXT NOT NULL,
+        case_count INTEGER NOT NULL,
+        cases TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+      `CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        study_name TEXT NOT NULL,
+        study TEXT NOT NULL,
+        study_hash TEXT NOT NULL,
+        suite_id TEXT NOT NULL,
+        suite_source TEXT NOT NULL,
+        suite_sha256 TEXT NOT NULL,
+        suite_cases_sha256 TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        complete INTEGER NOT NULL DEFAULT 0
+      )`,
+      "CREATE INDEX runs_by_study ON runs (study_name, study_hash, started_at)",
+      `CREATE TABLE responses (
+        key TEXT PRIMARY KEY,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        completion TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+      `CREATE TABLE results (
+        run_id TEXT NOT NULL,
+        model_id TEXT NOT NULL,
+        case_id TEXT NOT NULL,
+        sample INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        completion TEXT,
+        error TEXT,
+        cached INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, model_id, case_id, sample)
+      )`,
+    ],
+  },
+  EMBEDDING_CACHE_MIGRATION,
+];
+
+/**
+ * Brings the database up to the last migration, each migration in its own write transaction
+ * together with its row in `migrations`, so a crash leaves the database at a whole version.
+ * Safe when two processes open the same file at once: the second finds the work done.
+ * Returns the schema version reached.
+ */
+export async function migrate(client: Client, migrations: Migration[] = MIGRATIONS): Promise<number> {
+  await client.execute(
+    "CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+  );
+  const ordered = [...migrations].sort((a, b) => a.version - b.version);
+  const latest = ordered.at(-1)?.version ?? 0;
+  const before = await currentVersion(client);
+  if (before > latest) {
+    throw new ClinvalError(
+      "store-too-new",
+      `the store is at schema version ${before}, newer than this clinval knows (${latest}): update clinval`,
+    );
+  }
+  for (const migration of ordered.filter((migration) => migration.version > before)) {
+    const record = {
+      sql: "INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)",
+      args: [migration.version, migration.name, new Date().toISOString()],
+    };
+    try {
+      // One batch runs start to end without yielding, so no other connection can interleave.
+      await client.batch([record, ...migration.statements], "write");
+    } catch (error) {
+      // Another process may have applied it meanwhile (the version row then already exists).
+      if ((await currentVersion(client)) >= migration.version) continue;
+      throw error;
+    }
+  }
+  return currentVersion(client);
+}
+
+async function currentVersion(executor: Pick<Client, "execute">): Promise<number> {
+  const result = await executor.execute("SELECT coalesce(max(version), 0) AS version FROM migrations");
+  return Number(result.rows[0].version);
+}

@@ -1,0 +1,351 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { createClient } from "@libsql/client";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { completionFor, makeStudy } from "../../test/support/runner-fakes.ts";
+import type { Suite } from "../core/case.ts";
+import type { JobResult } from "../runner/job-result.ts";
+import { MIGRATIONS } from "./migrations.ts";
+import { defaultStorePath, openStore, type Store } from "./store.ts";
+import { hashStudy } from "./study-hash.ts";
+
+const study = makeStudy([{ id: "a", provider: "openai", model: "m" }]);
+const suite: Suite = {
+  id: "cases.jsonl",
+  source: "/data/cases.jsonl",
+  sha256: "f".repeat(64),
+  cases: [
+    { id: "dx-1", text: "first", specialty: "cardiology" },
+    { id: "dx-2", text: "second" },
+  ],
+};
+
+function success(caseId: string, text = `answer ${caseId}`, cached = false): JobResult {
+  return {
+    modelId: "a",
+    caseId,
+    sample: 0,
+    key: `key-${caseId}`,
+    completion: completionFor(text),
+    error: null,
+    cached,
+  };
+}
+
+function failure(caseId: string): JobResult {
+  return {
+    modelId: "a",
+    caseId,
+    sample: 0,
+    key: `key-${caseId}`,
+    completion: null,
+    error: { failure: "http", message: "bad gateway", status: 502, attempts: 5 },
+    cached: false,
+  };
+}
+
+let folder: string;
+let store: Store;
+
+beforeEach(async () => {
+  folder = mkdtempSync(join(tmpdir(), "clinval-store-"));
+  store = await openStore(join(folder, "nested", "clinval.db"));
+});
+
+afterEach(async () => {
+  await store.close();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+async function inspect<T>(query: string): Promise<T[]> {
+  const client = createClient({ url: pathToFileURL(store.path).href });
+  try {
+    return (await client.execute(query)).rows as unknown as T[];
+  } finally {
+    client.close();
+  }
+}
+
+describe("openStore", () => {
+  it("creates the folders and the schema, in WAL mode", async () => {
+    expect(existsSync(join(folder, "nested", "clinval.db"))).toBe(true);
+    expect((await inspect<{ journal_mode: string }>("PRAGMA journal_mode"))[0].journal_mode).toBe("wal");
+    const tables = await inspect<{ name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+    );
+    expect(tables.map((table) => table.name)).toEqual([
+      "embeddings",
+      "migrations",
+      "responses",
+      "results",
+      "runs",
+      "suites",
+    ]);
+  });
+
+  it("keeps the data when opened again", async () => {
+    const run = await store.createRun({ study, studyHash: "hash", suite });
+    await store.saveResult(run.id, success("dx-1"));
+    await store.close();
+    store = await openStore(join(folder, "nested", "clinval.db"));
+    expect(await store.results(run.id)).toEqual([success("dx-1")]);
+    expect(await inspect<{ version: number }>("SELECT version FROM migrations")).toEqual(
+      MIGRATIONS.map(({ version }) => expect.objectContaining({ version })),
+    );
+  });
+});
+
+describe("openStore failures", () => {
+  it("says which store it could not open, without a stack trace", async () => {
+    const blocker = join(folder, "a-file");
+    writeFileSync(blocker, "not a folder");
+    await expect(openStore(join(blocker, "clinval.db"))).rejects.toMatchObject({
+      code: "store-open",
+      message: expect.stringContaining(`cannot open the store at ${join(blocker, "clinval.db")}: `),
+    });
+  });
+
+  it("refuses a file that is not a database", async () => {
+    const notDatabase = join(folder, "notes.db");
+    writeFileSync(notDatabase, "x".repeat(4096));
+    await expect(openStore(notDatabase)).rejects.toMatchObject({
+      code: "store-open",
+      message: expect.stringContaining(`cannot open the store at ${notDatabase}: `),
+    });
+  });
+});
+
+describe("defaultStorePath", () => {
+  it("is .clinval/clinval.db under the working directory", () => {
+    expect(defaultStorePath("/srv/study", {})).toBe(join("/srv/study", ".clinval", "clinval.db"));
+  });
+
+  it("is clinval.db in CLINVAL_HOME when set, relative to the working directory", () => {
+    expect(defaultStorePath("/srv/study", { CLINVAL_HOME: "/var/lib/clinval" })).toBe(
+      "/var/lib/clinval/clinval.db",
+    );
+    expect(defaultStorePath("/srv/study", { CLINVAL_HOME: "store" })).toBe("/srv/study/store/clinval.db");
+    expect(defaultStorePath("/srv/study", { CLINVAL_HOME: " " })).toBe("/srv/study/.clinval/clinval.db");
+  });
+});
+
+describe("runs", () => {
+  it("records a run and reads it back", async () => {
+    const run = await store.createRun({
+      id: "run-1",
+      study,
+      studyHash: "hash",
+      suite,
+      startedAt: "2025-03-01T14:22:33.000Z",
+    });
+    const expected = {
+      id: "run-1",
+      studyName: "fake-study",
+      study,
+      studyHash: "hash",
+      suite: {
+        id: "cases.jsonl",
+        source: "/data/cases.jsonl",
+        sha256: "f".repeat(64),
+        casesSha256: run.suite.casesSha256,
+      },
+      startedAt: "2025-03-01T14:22:33.000Z",
+      finishedAt: null,
+      complete: false,
+    };
+    expect(run).toEqual(expected);
+    expect(await store.getRun("run-1")).toEqual(expected);
+    expect(await store.getRun("run-2")).toBeUndefined();
+  });
+
+  it("gives new runs readable, distinct ids", async () => {
+    const first = await store.createRun({
+      study,
+      studyHash: "hash",
+      suite,
+      startedAt: "2025-03-01T14:22:33.123Z",
+    });
+    const second = await store.createRun({
+      study,
+      studyHash: "hash",
+      suite,
+      startedAt: "2025-03-01T14:22:33.123Z",
+    });
+    expect(first.id).toMatch(/^20250301-142233-[0-9a-f]{6}$/);
+    expect(second.id).not.toBe(first.id);
+  });
+
+  it("finds the latest incomplete run of the same study to resume", async () => {
+    await store.createRun({
+      id: "old",
+      study,
+      studyHash: "hash",
+      suite,
+      startedAt: "2025-03-01T10:00:00.000Z",
+    });
+    await store.createRun({
+      id: "latest",
+      study,
+      studyHash: "hash",
+      suite,
+      startedAt: "2025-03-02T10:00:00.000Z",
+    });
+    await store.createRun({
+      id: "other",
+      study,
+      studyHash: "changed",
+      suite,
+      startedAt: "2025-03-03T10:00:00.000Z",
+    });
+    expect((await store.findResumableRun("fake-study", "hash"))?.id).toBe("latest");
+
+    await store.finishRun("latest", { complete: false });
+    expect((await store.findResumableRun("fake-study", "hash"))?.id).toBe("latest");
+
+    await store.finishRun("latest", { complete: true });
+    expect((await store.findResumableRun("fake-study", "hash"))?.id).toBe("old");
+    const latest = await store.getRun("latest");
+    expect(latest?.complete).toBe(true);
+    expect(Number.isNaN(Date.parse(latest?.finishedAt ?? ""))).toBe(false);
+
+    expect(await store.findResumableRun("another-study", "hash")).toBeUndefined();
+  });
+
+  it("lists runs newest first with their counts", async () => {
+    await store.createRun({
+      id: "old",
+      study,
+      studyHash: "hash",
+      suite,
+      startedAt: "2025-03-01T10:00:00.000Z",
+    });
+    await store.createRun({
+      id: "new",
+      study,
+      studyHash: "hash",
+      suite,
+      startedAt: "2025-03-02T10:00:00.000Z",
+    });
+    await Promise.all([store.saveResult("new", success("dx-1")), store.saveResult("new", failure("dx-2"))]);
+    const runs = await store.listRuns();
+    expect(runs.map(({ id, done, errors }) => ({ id, done, errors }))).toEqual([
+      { id: "new", done: 1, errors: 1 },
+      { id: "old", done: 0, errors: 0 },
+    ]);
+    expect(runs[0]).toEqual({ ...(await store.getRun("new")), done: 1, errors: 1 });
+  });
+});
+
+describe("suites", () => {
+  it("keeps the cases a run used, exactly, once per distinct content", async () => {
+    const run = await store.createRun({ study, studyHash: "hash", suite });
+    expect(await store.runCases(run.id)).toEqual(suite.cases);
+    expect(await store.getSuiteCases(run.suite.casesSha256)).toEqual(suite.cases);
+    expect(await store.saveSuite(suite)).toBe(run.suite.casesSha256);
+
+    const edited = { ...suite, cases: [{ id: "dx-1", text: "edited" }] };
+    const editedHash = await store.saveSuite(edited);
+    expect(editedHash).not.toBe(run.suite.casesSha256);
+    expect(await store.getSuiteCases(editedHash)).toEqual(edited.cases);
+    expect(await store.runCases(run.id)).toEqual(suite.cases);
+    expect(await inspect<{ count: number }>("SELECT count(*) AS count FROM suites")).toEqual([
+      expect.objectContaining({ count: 2 }),
+    ]);
+    expect(await store.getSuiteCases("unknown")).toBeUndefined();
+    expect(await store.runCases("unknown")).toBeUndefined();
+  });
+});
+
+describe("results and the response cache", () => {
+  it("saves results and answers the cache with successful new completions only", async () => {
+    await store.createRun({ id: "run-1", study, studyHash: "hash", suite });
+    await Promise.all([
+      store.saveResult("run-1", success("dx-1")),
+      store.saveResult("run-1", failure("dx-2")),
+      store.saveResult("run-1", { ...success("dx-3", "from cache", true), key: "only-in-results" }),
+    ]);
+    expect(await store.results("run-1")).toEqual([
+      success("dx-1"),
+      failure("dx-2"),
+      { ...success("dx-3", "from cache", true), key: "only-in-results" },
+    ]);
+    expect(await store.get("key-dx-1")).toEqual(completionFor("answer dx-1"));
+    expect(await store.get("key-dx-2")).toBeUndefined();
+    expect(await store.get("only-in-results")).toBeUndefined();
+    expect(await store.finishedJobs("run-1")).toEqual(new Set(["a/0/dx-1", "a/0/dx-3"]));
+  });
+
+  it("answers many lookups at once, including repeated and missing keys", async () => {
+    await store.createRun({ id: "run-1", study, studyHash: "hash", suite });
+    const ids = Array.from({ length: 1200 }, (_, index) => `dx-${index}`);
+    await Promise.all(ids.map((id) => store.saveResult("run-1", success(id))));
+    const keys = [...ids.map((id) => `key-${id}`), "key-dx-5", "missing"];
+    const answers = await Promise.all(keys.map((key) => store.get(key)));
+    expect(answers.slice(0, 1200)).toEqual(ids.map((id) => completionFor(`answer ${id}`)));
+    expect(answers.slice(1200)).toEqual([completionFor("answer dx-5"), undefined]);
+  });
+
+  it("replays a result without duplicating it", async () => {
+    await store.createRun({ id: "run-1", study, studyHash: "hash", suite });
+    await store.saveResult("run-1", success("dx-1"));
+    await store.saveResult("run-1", success("dx-1"));
+    await Promise.all([
+      store.saveResult("run-1", failure("dx-2")),
+      store.saveResult("run-1", failure("dx-2")),
+    ]);
+    expect(await store.results("run-1")).toEqual([success("dx-1"), failure("dx-2")]);
+    expect(await inspect<{ count: number }>("SELECT count(*) AS count FROM results")).toEqual([
+      expect.objectContaining({ count: 2 }),
+    ]);
+  });
+
+  it("replaces an error with a later success, never a success with a later error", async () => {
+    await store.createRun({ id: "run-1", study, studyHash: "hash", suite });
+    await store.saveResult("run-1", failure("dx-1"));
+    await store.saveResult("run-1", success("dx-1"));
+    await store.saveResult("run-1", success("dx-2"));
+    await store.saveResult("run-1", failure("dx-2"));
+    expect(await store.results("run-1")).toEqual([success("dx-1"), success("dx-2")]);
+  });
+
+  it("lets the newest answer for a key refresh the cache", async () => {
+    await store.createRun({ id: "run-1", study, studyHash: "hash", suite });
+    await store.createRun({ id: "run-2", study, studyHash: "hash", suite });
+    await store.saveResult("run-1", success("dx-1", "first answer"));
+    await store.saveResult("run-2", success("dx-1", "fresh answer"));
+    expect(await store.get("key-dx-1")).toEqual(completionFor("fresh answer"));
+    expect((await store.results("run-1"))[0].completion).toEqual(completionFor("first answer"));
+  });
+
+  it("resolves a save only once another connection can read it", async () => {
+    await store.createRun({ id: "run-1", study, studyHash: "hash", suite });
+    const saves = Array.from({ length: 50 }, (_, index) => store.saveResult("run-1", success(`dx-${index}`)));
+    await saves[0];
+    const rows = await inspect<{ case_id: string }>("SELECT case_id FROM results WHERE case_id = 'dx-0'");
+    expect(rows).toHaveLength(1);
+    await Promise.all(saves);
+    expect(await inspect<{ count: number }>("SELECT count(*) AS count FROM results")).toEqual([
+      expect.objectContaining({ count: 50 }),
+    ]);
+  });
+
+  it("writes what is pending before closing", async () => {
+    await store.createRun({ id: "run-1", study, studyHash: "hash", suite });
+    void store.saveResult("run-1", success("dx-1"));
+    await store.close();
+    store = await openStore(join(folder, "nested", "clinval.db"));
+    expect(await store.results("run-1")).toEqual([success("dx-1")]);
+  });
+});
+
+describe("hashStudy", () => {
+  it("depends on the study's content, the case file and the template, not on where the study file is", () => {
+    const base = hashStudy(study, "a".repeat(64));
+    expect(hashStudy({ ...study, file: "/elsewhere/study.yaml" }, "a".repeat(64))).toBe(base);
+    expect(hashStudy({ ...study, topK: 3 }, "a".repeat(64))).not.toBe(base);
+    expect(hashStudy(study, "b".repeat(64))).not.toBe(base);
+    expect(hashStudy(study, "a".repeat(64), "Template {{presentation}}")).not.toBe(base);
+  });
+});

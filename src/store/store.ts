@@ -1,0 +1,367 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Client, createClient, type InStatement, type Row } from "@libsql/client";
+import type { Case, Suite } from "../core/case.ts";
+import type { Completion } from "../core/chat.ts";
+import { ClinvalError } from "../core/errors.ts";
+import type { Study } from "../core/study.ts";
+import { jobId } from "../runner/job-id.ts";
+import type { JobFailure, JobResult } from "../runner/job-result.ts";
+import type { ResponseCache } from "../runner/run-study.ts";
+import { JsonKeyReader } from "./json-key-reader.ts";
+import { MIGRATIONS, migrate } from "./migrations.ts";
+import { hashCases } from "./study-hash.ts";
+import { type Row as QueuedRow, type Upsert, WriteQueue } from "./write-queue.ts";
+
+export interface RunRecord {
+  id: string;
+  studyName: string;
+  /** The study as it was when the run started. */
+  study: Study;
+  /** See `hashStudy`: runs with the same name and hash can resume each other. */
+  studyHash: string;
+  suite: {
+    id: string;
+    source: string;
+    /** sha256 of the case file's bytes (the report's `suite.sha256`). */
+    sha256: string;
+    /** sha256 of the cases as loaded (after field mapping): the key of `getSuiteCases`. */
+    casesSha256: string;
+  };
+  startedAt: string;
+  finishedAt: string | null;
+  complete: boolean;
+}
+
+export interface RunListing extends RunRecord {
+  /** Jobs with a completion. */
+  done: number;
+  /** Jobs whose last result is an error. */
+  errors: number;
+}
+
+export interface NewRun {
+  /** Default: a new id from the start time, e.g. `20250301-142233-9f2c1a`. */
+  id?: string;
+  study: Study;
+  studyHash: string;
+  suite: Suite;
+  /** ISO time; default now. */
+  startedAt?: string;
+}
+
+/** The run store: runs, the suites they used, cached responses and every job's result. */
+export interface Store extends ResponseCache {
+  readonly path: string;
+  /** Records a new run and the cases it uses. */
+  createRun(run: NewRun): Promise<RunRecord>;
+  /** The latest incomplete run of this study (same name and hash), to resume; undefined when there is none. */
+  findResumableRun(studyName: string, studyHash: string): Promise<RunRecord | undefined>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  /** Every run, newest first, with its counts. */
+  listRuns(): Promise<RunListing[]>;
+  /** Marks a run finished (waits for pending result writes first). */
+  finishRun(id: string, outcome: { complete: boolean }): Promise<void>;
+  /** Keeps the cases of a suite (once per distinct content); returns their sha256 (`casesSha256`). */
+  saveSuite(suite: Suite): Promise<string>;
+  getSuiteCases(casesSha256: string): Promise<Case[] | undefined>;
+  /** The cases a run used, exactly as loaded when it started. */
+  runCases(runId: string): Promise<Case[] | undefined>;
+  /** A cached completion for a response key (only successful answers are cached). */
+  get(key: string): Promise<Completion | undefined>;
+  /**
+   * Saves one job's result (and, for a new completion, the response cache entry). Resolves once the
+   * result is durable. Writes are idempotent: replaying a result never duplicates it, a success
+   * replaces an earlier error of the same job, and an error never replaces a success.
+   */
+  saveResult(runId: string, result: JobResult): Promise<void>;
+  /** Results of a run in the order they were first written. */
+  results(runId: string): Promise<JobResult[]>;
+  /** Job ids (see `jobId`) of a run's successful results: the jobs a resume skips. */
+  finishedJobs(runId: string): Promise<Set<string>>;
+  /** Waits for pending writes, then closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Where the store lives by default: `$CLINVAL_HOME/clinval.db` when CLINVAL_HOME is set,
+ * else `.clinval/clinval.db` under `cwd`. `openStore` creates the folders.
+ */
+export function defaultStorePath(cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.CLINVAL_HOME?.trim();
+  return home ? resolve(cwd, home, "clinval.db") : join(resolve(cwd), ".clinval", "clinval.db");
+}
+
+/** Opens (creating if needed) the store at `path` and brings its schema up to date. */
+export async function openStore(path: string): Promise<Store> {
+  const absolute = resolve(path);
+  let client: Client;
+  try {
+    mkdirSync(dirname(absolute), { recursive: true });
+    // One connection: libSQL runs statements synchronously, so more would only contend for the write lock.
+    client = createClient({ url: pathToFileURL(absolute).href, concurrency: 1, timeout: 10_000 });
+  } catch (error) {
+    throw new ClinvalError("store-open", `cannot open the store at ${absolute}: ${describe(error)}`);
+  }
+  try {
+    await client.execute("PRAGMA journal_mode = WAL");
+    await client.execute("PRAGMA synchronous = FULL");
+    await client.execute("PRAGMA wal_autocheckpoint = 10000");
+    await migrate(client, MIGRATIONS);
+  } catch (error) {
+    client.close();
+    if (error instanceof ClinvalError) throw error;
+    throw new ClinvalError("store-open", `cannot open the store at ${absolute}: ${describe(error)}`);
+  }
+  return new LibsqlStore(absolute, client);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+class LibsqlStore implements Store {
+  readonly #client: Client;
+  readonly #writes: WriteQueue;
+  readonly #responses: JsonKeyReader;
+
+  constructor(
+    readonly path: string,
+    client: Client,
+  ) {
+    this.#client = client;
+    this.#writes = new WriteQueue(client);
+    this.#responses = new JsonKeyReader(client, "responses", "key", "completion");
+  }
+
+  async createRun(run: NewRun): Promise<RunRecord> {
+    const startedAt = run.startedAt ?? new Date().toISOString();
+    const id = run.id ?? newRunId(startedAt);
+    const { statement, casesSha256 } = suiteInsert(run.suite);
+    await this.#writes.flush();
+    await this.#client.batch(
+      [
+        statement,
+        {
+          sql: `INSERT INTO runs (id, study_name, study, study_hash, suite_id, suite_source, suite_sha256,
+                  suite_cases_sha256, started_at, finished_at, complete)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)`,
+          args: [
+            id,
+            run.study.name,
+            JSON.stringify(run.study),
+            run.studyHash,
+            run.suite.id,
+            run.suite.source,
+            run.suite.sha256,
+            casesSha256,
+            startedAt,
+          ],
+        },
+      ],
+      "write",
+    );
+    return {
+      id,
+      studyName: run.study.name,
+      study: run.study,
+      studyHash: run.studyHash,
+      suite: { id: run.suite.id, source: run.suite.source, sha256: run.suite.sha256, casesSha256 },
+      startedAt,
+      finishedAt: null,
+      complete: false,
+    };
+  }
+
+  async findResumableRun(studyName: string, studyHash: string): Promise<RunRecord | undefined> {
+    const result = await this.#client.execute({
+      sql: `SELECT * FROM runs WHERE study_name = ? AND study_hash = ? AND complete = 0
+            ORDER BY started_at DESC, rowid DESC LIMIT 1`,
+      args: [studyName, studyHash],
+    });
+    return result.rows.length === 0 ? undefined : runFromRow(result.rows[0]);
+  }
+
+  async getRun(id: string): Promise<RunRecord | undefined> {
+    const result = await this.#client.execute({ sql: "SELECT * FROM runs WHERE id = ?", args: [id] });
+    return result.rows.length === 0 ? undefined : runFromRow(result.rows[0]);
+  }
+
+  async listRuns(): Promise<RunListing[]> {
+    await this.#writes.flush();
+    const result = await this.#client.execute(
+      `SELECT runs.*,
+         (SELECT count(*) FROM results WHERE results.run_id = runs.id AND results.completion IS NOT NULL) AS done,
+         (SELECT count(*) FROM results WHERE results.run_id = runs.id AND results.completion IS NULL) AS errors
+       FROM runs ORDER BY started_at DESC, rowid DESC`,
+    );
+    return result.rows.map((row) => ({
+      ...runFromRow(row),
+      done: Number(row.done),
+      errors: Number(row.errors),
+    }));
+  }
+
+  async finishRun(id: string, outcome: { complete: boolean }): Promise<void> {
+    await this.#writes.flush();
+    await this.#client.execute({
+      sql: "UPDATE runs SET finished_at = ?, complete = ? WHERE id = ?",
+      args: [new Date().toISOString(), outcome.complete ? 1 : 0, id],
+    });
+  }
+
+  async saveSuite(suite: Suite): Promise<string> {
+    const { statement, casesSha256 } = suiteInsert(suite);
+    await this.#client.execute(statement);
+    return casesSha256;
+  }
+
+  async getSuiteCases(casesSha256: string): Promise<Case[] | undefined> {
+    const result = await this.#client.execute({
+      sql: "SELECT cases FROM suites WHERE sha256 = ?",
+      args: [casesSha256],
+    });
+    return result.rows.length === 0 ? undefined : (JSON.parse(String(result.rows[0].cases)) as Case[]);
+  }
+
+  async runCases(runId: string): Promise<Case[] | undefined> {
+    const run = await this.getRun(runId);
+    return run && this.getSuiteCases(run.suite.casesSha256);
+  }
+
+  async get(key: string): Promise<Completion | undefined> {
+    return (await this.#responses.get(key)) as Completion | undefined;
+  }
+
+  saveResult(runId: string, result: JobResult): Promise<void> {
+    return this.#writes.add(resultRows(runId, result, new Date().toISOString()));
+  }
+
+  async results(runId: string): Promise<JobResult[]> {
+    await this.#writes.flush();
+    const result = await this.#client.execute({
+      sql: `SELECT model_id, case_id, sample, key, completion, error, cached FROM results
+            WHERE run_id = ? ORDER BY rowid`,
+      args: [runId],
+    });
+    return result.rows.map((row) => ({
+      modelId: String(row.model_id),
+      caseId: String(row.case_id),
+      sample: Number(row.sample),
+      key: String(row.key),
+      completion: row.completion === null ? null : (JSON.parse(String(row.completion)) as Completion),
+      error: row.error === null ? null : (JSON.parse(String(row.error)) as JobFailure),
+      cached: Number(row.cached) === 1,
+    }));
+  }
+
+  async finishedJobs(runId: string): Promise<Set<string>> {
+    await this.#writes.flush();
+    const result = await this.#client.execute({
+      sql: "SELECT model_id, case_id, sample FROM results WHERE run_id = ? AND completion IS NOT NULL",
+      args: [runId],
+    });
+    return new Set(
+      result.rows.map((row) => jobId(String(row.model_id), String(row.case_id), Number(row.sample))),
+    );
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.#writes.flush();
+    } finally {
+      this.#client.close();
+    }
+  }
+}
+
+// The newest answer for a key wins, so a run with the cache switched off refreshes it.
+const RESPONSE_UPSERT: Upsert = {
+  table: "responses",
+  columns: ["key", "provider", "model", "completion", "created_at"],
+  onConflict: `ON CONFLICT (key) DO UPDATE SET provider = excluded.provider, model = excluded.model,
+    completion = excluded.completion, created_at = excluded.created_at`,
+};
+
+// A replay changes nothing, a success replaces an error, an error never replaces a success.
+const RESULT_UPSERT: Upsert = {
+  table: "results",
+  columns: ["run_id", "model_id", "case_id", "sample", "key", "completion", "error", "cached", "created_at"],
+  onConflict: `ON CONFLICT (run_id, model_id, case_id, sample) DO UPDATE SET key = excluded.key,
+    completion = excluded.completion, error = excluded.error, cached = excluded.cached, created_at = excluded.created_at
+    WHERE results.completion IS NULL`,
+};
+
+function resultRows(runId: string, result: JobResult, now: string): QueuedRow[] {
+  const rows: QueuedRow[] = [];
+  const completion = result.completion === null ? null : JSON.stringify(result.completion);
+  if (result.completion !== null && completion !== null && !result.cached) {
+    const { provider, model } = result.completion.model;
+    rows.push({ upsert: RESPONSE_UPSERT, values: [result.key, provider, model, completion, now] });
+  }
+  const error = result.error === null ? null : JSON.stringify(result.error);
+  rows.push({
+    upsert: RESULT_UPSERT,
+    values: [
+      runId,
+      result.modelId,
+      result.caseId,
+      result.sample,
+      result.key,
+      completion,
+      error,
+      result.cached ? 1 : 0,
+      now,
+    ],
+  });
+  return rows;
+}
+
+function suiteInsert(suite: Suite): { statement: InStatement; casesSha256: string } {
+  const cases = JSON.stringify(suite.cases);
+  const casesSha256 = hashCases(cases);
+  return {
+    casesSha256,
+    statement: {
+      sql: `INSERT INTO suites (sha256, id, source, file_sha256, case_count, cases, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING`,
+      args: [
+        casesSha256,
+        suite.id,
+        suite.source,
+        suite.sha256,
+        suite.cases.length,
+        cases,
+        new Date().toISOString(),
+      ],
+    },
+  };
+}
+
+function runFromRow(row: Row): RunRecord {
+  return {
+    id: String(row.id),
+    studyName: String(row.study_name),
+    study: JSON.parse(String(row.study)) as Study,
+    studyHash: String(row.study_hash),
+    suite: {
+      id: String(row.suite_id),
+      source: String(row.suite_source),
+      sha256: String(row.suite_sha256),
+      casesSha256: String(row.suite_cases_sha256),
+    },
+    startedAt: String(row.started_at),
+    finishedAt: row.finished_at === null ? null : String(row.finished_at),
+    complete: Number(row.complete) === 1,
+  };
+}
+
+function newRunId(startedAt: string): string {
+  const stamp = startedAt
+    .replace(/\.\d+Z$/, "")
+    .replace(/[-:]/g, "")
+    .replace("T", "-");
+  return `${stamp}-${randomBytes(3).toString("hex")}`;
+}

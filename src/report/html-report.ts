@@ -142,7 +142,9 @@ export async function renderHtml(report: Report, details: ReportDetails): Promis
   const statusClass = document.complete ? "status complete" : "status incomplete";
   const body = [
     `<div class="${statusClass}" role="status" id="status"><p>${escapeHtml(document.status)}</p></div>`,
-    document.notice ? `<div class="status notice" id="notice"><p>${escapeHtml(document.notice)}</p></div>` : "",
+    document.notice
+      ? `<div class="status notice" id="notice"><p>${escapeHtml(document.notice)}</p></div>`
+      : "",
     "<main>",
     `<header><p class="kicker">clinval report</p><h1>${escapeHtml(document.title)}</h1><dl class="facts">${facts}</dl></header>`,
     `<section id="methods"><h2>Methods</h2>${document.methods.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`).join("\n")}</section>`,

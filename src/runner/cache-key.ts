@@ -12,15 +12,18 @@ export interface CacheKeyInput {
   input: string;
   /** Index of the sample (0 for the first answer to a case). */
   sample: number;
+  /** Digest of the model's weights, when the backend reports one. */
+  digest?: string;
 }
 
 /**
  * The response cache key: sha256 (hex) of the canonical JSON of everything that decides the answer —
  * backend, model, generation parameters, prompt messages, case text, response schema and sample index.
- * LoRA adapters (llama-cpp) change the model, so they are part of the key when a study sets them.
+ * LoRA adapters (llama-cpp) and the weights' digest (when the backend reports one) change the model,
+ * so they are part of the key when known.
  * The server address is not: the same model answers the same on any host.
  */
-export function cacheKey({ spec, messages, responseSchema, input, sample }: CacheKeyInput): string {
+export function cacheKey({ spec, messages, responseSchema, input, sample, digest }: CacheKeyInput): string {
   const content = {
     provider: spec.provider,
     model: spec.model,
@@ -30,6 +33,7 @@ export function cacheKey({ spec, messages, responseSchema, input, sample }: Cach
     responseSchema: responseSchema ?? null,
     sample,
     ...(spec.lora && spec.lora.length > 0 ? { lora: spec.lora } : {}),
+    ...(digest ? { digest } : {}),
   };
   return createHash("sha256").update(canonicalJson(content)).digest("hex");
 }

@@ -74,6 +74,11 @@ export interface RunStudyOptions {
   /** Abort to stop the run: calls in flight are cancelled, nothing new starts, finished results are kept. */
   signal?: AbortSignal;
   observers?: RunObserver[];
+  /**
+   * Digest of each model's weights (or classifier file) where the backend reports one: part of the
+   * cache key, so that new weights under the same name are asked again.
+   */
+  digests?: ReadonlyMap<string, string>;
   /** false: call the models even for keys the cache has answered. Default true. */
   useCache?: boolean;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -134,7 +139,14 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
   const runJob = async (spec: ModelSpec, provider: Provider, { testCase, sample }: Job) => {
     const messages = task.prompt(testCase, study, template);
     const input = task.caseText(testCase);
-    const key = cacheKey({ spec, messages, responseSchema, input, sample });
+    const key = cacheKey({
+      spec,
+      messages,
+      responseSchema,
+      input,
+      sample,
+      digest: options.digests?.get(spec.id),
+    });
     const base = { modelId: spec.id, caseId: testCase.id, sample, key };
     const cached = useCache ? await cache.get(key) : undefined;
     let result: JobResult;

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { ModelIdentity } from "../../core/chat.ts";
 import { InputError, InputErrors } from "../../core/errors.ts";
 import { createProvider } from "../../providers/create-provider.ts";
 import type { Provider } from "../../providers/provider.ts";
@@ -10,6 +11,8 @@ import { type OpenedStudy, openStudy } from "../../study/open-study.ts";
 import { buildReport, type Grading, summarize } from "../build-report.ts";
 import { parseList, parsePositiveInteger } from "../options.ts";
 import { createProgressObserver } from "../progress.ts";
+
+const IDENTIFY_TIMEOUT_MS = 60_000;
 
 export interface RunOptions {
   limit?: number;
@@ -82,12 +85,25 @@ export async function executeStudy(
         : `Run ${run.id}: ${study.models.length} models × ${suite.cases.length} cases × ${study.samples} sample(s), suite ${suite.id}.\n`,
     );
 
+    const identities = new Map<string, ModelIdentity>();
     for (const spec of study.models) {
-      providers.set(
-        spec.id,
-        await createProvider(spec, study, { onDownloadProgress: downloadProgress(spec.id) }),
-      );
+      const provider = await createProvider(spec, study, { onDownloadProgress: downloadProgress(spec.id) });
+      providers.set(spec.id, provider);
+      try {
+        const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(IDENTIFY_TIMEOUT_MS)]);
+        const identity = await provider.identify(signal);
+        identities.set(spec.id, identity);
+        const digest = identity.digest ? ` (${identity.digest.slice(0, 19)})` : "";
+        process.stderr.write(`${spec.id}: ${identity.provider} ${identity.model}${digest}\n`);
+      } catch (error) {
+        process.stderr.write(
+          `${spec.id}: not reachable now (${(error as Error).message}); its jobs are tried and recorded\n`,
+        );
+      }
     }
+    const digests = new Map(
+      [...identities].flatMap(([id, identity]) => (identity.digest ? [[id, identity.digest] as const] : [])),
+    );
     const summary = await runStudy({
       runId: run.id,
       study,
@@ -98,6 +114,7 @@ export async function executeStudy(
       finished,
       template,
       signal: controller.signal,
+      digests,
       useCache: options.cache,
       observers: [createStoreWriter(store), createProgressObserver(process.stderr)],
     });
@@ -111,6 +128,7 @@ export async function executeStudy(
       task,
       primary,
       outputDirectory: study.output,
+      identities,
       notice,
     });
     process.stdout.write(summarize(report));

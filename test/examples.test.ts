@@ -1,8 +1,8 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { builtinSuitePath } from "../src/suites/builtin-suites.ts";
 import { loadStudy } from "../src/study/load-study.ts";
+import { builtinSuitePath } from "../src/suites/builtin-suites.ts";
 
 const folder = join(import.meta.dirname, "..", "examples");
 const studies = readdirSync(folder).filter((file) => file.endsWith(".yaml"));

@@ -1,6 +1,7 @@
 import type { Case, DiagnosisCase, Suite } from "../core/case.ts";
 import type { Completion } from "../core/chat.ts";
-import { type Study, type StudyInput, studySchema } from "../core/study.ts";
+import type { Study, StudyInput } from "../core/study.ts";
+import { studySchema } from "../core/study-schema.ts";
 import type { JobFailure, JobResult } from "../runner/job-result.ts";
 import type { DiagnosisGrade } from "../tasks/diagnosis/diagnosis-grade.ts";
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Suite, TriageCase } from "../core/case.ts";
 import type { Completion } from "../core/chat.ts";
-import { type Study, studySchema } from "../core/study.ts";
+import type { Study } from "../core/study.ts";
+import { studySchema } from "../core/study-schema.ts";
 import type { JobResult } from "../runner/job-result.ts";
 import { bootstrapInterval, classificationMetrics, cohenKappa } from "../stats/index.ts";
 import { triageTask } from "../tasks/triage/triage-task.ts";

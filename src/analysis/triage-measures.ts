@@ -14,11 +14,10 @@ export interface TriageModelMeasures {
 }
 
 /**
- * The bootstrap behind `macroF1Interval`: resampling cases, with a fixed seed so reports reproduce. BCa up to
- * `bcaLimit` labelled answers; above it the percentile interval, because BCa's jackknife grows with the
- * square of n while its correction becomes negligible.
+ * The bootstrap behind `macroF1Interval`: BCa, resampling cases, with a fixed seed so reports reproduce.
+ * Each resample and each jackknife value is computed from confusion counts, so it stays fast at any n.
  */
-export const MACRO_F1_BOOTSTRAP = { replicates: 2000, seed: 1, bcaLimit: 2000 } as const;
+export const MACRO_F1_BOOTSTRAP = { replicates: 2000, seed: 1 } as const;
 
 export const CLASSIFICATION_SCOPE =
   "Computed over the answers with a label (outcome correct or incorrect). Answers without one (unparseable " +
@@ -45,6 +44,27 @@ function labelOf(grade: TriageGrade): string | null {
     throw new ClinvalError("invalid-grade", `a triage grade with outcome ${grade.outcome} needs a label`);
   }
   return grade.predicted;
+}
+
+/**
+ * Macro-F1 from a flattened k × k confusion matrix (`counts[row · k + column]`), with the same formulas, in
+ * the same order, as `classificationMetrics`, so that both give the same number to the last bit.
+ */
+function macroF1FromCounts(counts: ArrayLike<number>, size: number): number {
+  let f1Sum = 0;
+  for (let index = 0; index < size; index++) {
+    const truePositives = counts[index * size + index];
+    let support = 0;
+    let predictedCount = 0;
+    for (let other = 0; other < size; other++) {
+      support += counts[index * size + other];
+      predictedCount += counts[other * size + index];
+    }
+    const precision = predictedCount === 0 ? 0 : truePositives / predictedCount;
+    const recall = support === 0 ? 0 : truePositives / support;
+    f1Sum += precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+  }
+  return f1Sum / size;
 }
 
 /**
@@ -93,16 +113,27 @@ export function classificationBlock(
   }
   let macroF1Interval: BootstrapEstimate | null = null;
   if (truth.length >= 2) {
+    // Each answer as its cell of the confusion matrix; a resample's macro-F1 only needs its cell counts.
+    const size = labels.length;
+    const cells = truth.map(
+      (label, index) => (position.get(label) as number) * size + (position.get(given[index]) as number),
+    );
+    const counts = new Float64Array(metrics.confusion.flat());
     const interval = bootstrapInterval(
       truth.length,
-      (indices) =>
-        classificationMetrics(
-          indices.map((index) => truth[index]),
-          indices.map((index) => given[index]),
-          options,
-        ).macroF1,
+      (indices) => {
+        const resampled = new Float64Array(size * size);
+        for (const index of indices) resampled[cells[index]] += 1;
+        return macroF1FromCounts(resampled, size);
+      },
       {
-        method: truth.length <= MACRO_F1_BOOTSTRAP.bcaLimit ? "bca" : "percentile",
+        method: "bca",
+        jackknife: (left) => {
+          counts[cells[left]] -= 1;
+          const value = macroF1FromCounts(counts, size);
+          counts[cells[left]] += 1;
+          return value;
+        },
         replicates: MACRO_F1_BOOTSTRAP.replicates,
         seed: MACRO_F1_BOOTSTRAP.seed,
         level,

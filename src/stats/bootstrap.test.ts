@@ -98,4 +98,41 @@ describe("bootstrapInterval", () => {
     const error = thrownBy(() => bootstrapInterval(10, () => Number.NaN));
     expect((error as InputError).location).toEqual({ field: "statistic" });
   });
+
+  it("gives the same BCa interval with a leave-one-out jackknife, without calling the statistic on n − 1 cases", () => {
+    // DATA are integers, so the sums are exact and both jackknives give the same numbers to the last bit.
+    const total = DATA.reduce((sum, value) => sum + value, 0);
+    const sizes: number[] = [];
+    const lefts: number[] = [];
+    const fast = bootstrapInterval(
+      DATA.length,
+      (indices) => {
+        sizes.push(indices.length);
+        return mean(indices);
+      },
+      {
+        seed: 3,
+        replicates: 500,
+        jackknife: (left) => {
+          lefts.push(left);
+          return (total - DATA[left]) / (DATA.length - 1);
+        },
+      },
+    );
+    expect(fast).toEqual(bootstrapInterval(DATA.length, mean, { seed: 3, replicates: 500 }));
+    expect(lefts).toEqual(DATA.map((_, index) => index));
+    expect([sizes.length, new Set(sizes)]).toEqual([501, new Set([DATA.length])]);
+  });
+
+  it("leaves the jackknife out of the percentile interval, and rejects one that returns NaN", () => {
+    const percentile = { method: "percentile", seed: 3, replicates: 500 } as const;
+    expect(bootstrapInterval(DATA.length, mean, { ...percentile, jackknife: () => Number.NaN })).toEqual(
+      bootstrapInterval(DATA.length, mean, percentile),
+    );
+    const error = thrownBy(() => bootstrapInterval(10, mean, { jackknife: () => Number.POSITIVE_INFINITY }));
+    expect([error instanceof InputError, (error as InputError).location]).toEqual([
+      true,
+      { field: "jackknife" },
+    ]);
+  });
 });

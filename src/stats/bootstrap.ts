@@ -16,6 +16,12 @@ export interface BootstrapOptions {
   replicates?: number;
   /** Seed of the generator; default 1. The same seed gives the same interval. */
   seed?: number;
+  /**
+   * BCa only: the statistic with case `left` left out, for a statistic that can update for one case
+   * (e.g. from counts) instead of being recomputed on the n − 1 others. It must equal the statistic on those
+   * n − 1 indices. Without it the jackknife calls the statistic n times on n − 1 cases, which costs O(n²).
+   */
+  jackknife?: (left: number) => number;
 }
 
 export interface BootstrapInterval {
@@ -36,7 +42,8 @@ export type IndexStatistic = (indices: readonly number[]) => number;
  * A bootstrap confidence interval for any statistic of n cases (macro-F1, mean reciprocal rank, …),
  * resampling cases with replacement. `percentile` takes the type-7 quantiles of the replicates;
  * `bca` (Efron 1987) corrects them for bias and skewness, using a jackknife for the acceleration, and is
- * the better default when the statistic's distribution is skewed or bounded.
+ * the better default when the statistic's distribution is skewed or bounded. Give `jackknife` when the
+ * statistic has a cheap leave-one-out form, so that BCa stays fast for thousands of cases.
  */
 export function bootstrapInterval(
   sampleSize: number,
@@ -58,15 +65,7 @@ export function bootstrapInterval(
     });
   }
   const random = new SeededRandom(seed);
-  const evaluate = (indices: number[]): number => {
-    const value = statistic(indices);
-    if (!Number.isFinite(value)) {
-      throw new InputError(`the statistic returned ${String(value)}; it must return a finite number`, {
-        field: "statistic",
-      });
-    }
-    return value;
-  };
+  const evaluate = (indices: number[]): number => finite(statistic(indices), "statistic");
   const estimate = evaluate(Array.from({ length: sampleSize }, (_, index) => index));
   const values = new Array<number>(replicates);
   for (let replicate = 0; replicate < replicates; replicate++) {
@@ -79,14 +78,26 @@ export function bootstrapInterval(
   if (method === "percentile") {
     [lower, upper] = percentileLimits(values, level);
   } else {
+    const leaveOneOut = options.jackknife;
     const jackknife = Array.from({ length: sampleSize }, (_, left) =>
-      evaluate(
-        Array.from({ length: sampleSize - 1 }, (_, position) => (position < left ? position : position + 1)),
-      ),
+      leaveOneOut
+        ? finite(leaveOneOut(left), "jackknife")
+        : evaluate(
+            Array.from({ length: sampleSize - 1 }, (_, position) =>
+              position < left ? position : position + 1,
+            ),
+          ),
     );
     [lower, upper] = bcaLimits(values, estimate, jackknife, level);
   }
   return { estimate, lower, upper, method, level, replicates, seed };
+}
+
+function finite(value: number, field: string): number {
+  if (!Number.isFinite(value)) {
+    throw new InputError(`the ${field} returned ${String(value)}; it must return a finite number`, { field });
+  }
+  return value;
 }
 
 /** The percentile interval: type-7 quantiles of the replicates at (1 − level)/2 and (1 + level)/2. */

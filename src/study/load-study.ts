@@ -2,7 +2,8 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { InputError, InputErrors } from "../core/errors.ts";
-import { DEFAULT_TRIAGE_LABELS, type Study, studySchema } from "../core/study.ts";
+import { DEFAULT_TRIAGE_LABELS, type Study } from "../core/study.ts";
+import { studySchema } from "../core/study-schema.ts";
 import { readTextFile } from "../suites/read-text-file.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { modelSpecSchema } from "../../src/core/study.ts";
+import { modelSpecSchema } from "../../src/core/study-schema.ts";
 import { createOpenAICompatibleProvider } from "../../src/providers/openai-compatible/openai-compatible-provider.ts";
 import { type OpenAICompatibleServer, startOpenAICompatibleServer } from "./openai-compatible-server.ts";
 

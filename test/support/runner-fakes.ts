@@ -1,6 +1,7 @@
 import type { Case } from "../../src/core/case.ts";
 import type { Completion } from "../../src/core/chat.ts";
-import { type Study, type StudyInput, studySchema } from "../../src/core/study.ts";
+import type { Study, StudyInput } from "../../src/core/study.ts";
+import { studySchema } from "../../src/core/study-schema.ts";
 import { type CompletionRequest, type Provider, ProviderError } from "../../src/providers/provider.ts";
 import type { Task } from "../../src/tasks/task.ts";
 

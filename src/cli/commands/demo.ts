@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
-import { studySchema } from "../../core/study.ts";
+import { studySchema } from "../../core/study-schema.ts";
 import { writeTinyGguf } from "../../providers/llama-cpp/tiny-gguf.ts";
 import { defaultStorePath } from "../../store/store.ts";
 import { prepareStudy } from "../../study/open-study.ts";

@@ -11,7 +11,7 @@ import {
 } from "../../classifiers/classifier.test-support.ts";
 import { type ClassifierFile, readClassifierFile } from "../../classifiers/model-file.ts";
 import { InputError } from "../../core/errors.ts";
-import { modelSpecSchema } from "../../core/study.ts";
+import { modelSpecSchema } from "../../core/study-schema.ts";
 import { createClassifierProvider } from "../../providers/classifier/classifier-provider.ts";
 import { writeTinyGguf } from "../../providers/llama-cpp/tiny-gguf.ts";
 import { builtinSuitePath } from "../../suites/builtin-suites.ts";

@@ -17,7 +17,7 @@ import {
   trainTfidfClassifier,
 } from "../../classifiers/train-classifier.ts";
 import { InputError } from "../../core/errors.ts";
-import { modelSpecSchema } from "../../core/study.ts";
+import { modelSpecSchema } from "../../core/study-schema.ts";
 import type { CompletionRequest } from "../provider.ts";
 import { ProviderError } from "../provider.ts";
 import { createClassifierProvider } from "./classifier-provider.ts";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { DiagnosisCase } from "../../core/case.ts";
 import type { Completion } from "../../core/chat.ts";
-import { type Study, studySchema } from "../../core/study.ts";
+import type { Study } from "../../core/study.ts";
+import { studySchema } from "../../core/study-schema.ts";
 import { diagnosisTask } from "./diagnosis-task.ts";
 import { diagnosisMessages } from "./prompt.ts";
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { TriageCase } from "../../core/case.ts";
 import type { Completion } from "../../core/chat.ts";
 import { InputError } from "../../core/errors.ts";
-import { type Study, studySchema } from "../../core/study.ts";
+import type { Study } from "../../core/study.ts";
+import { studySchema } from "../../core/study-schema.ts";
 import { triageTask } from "./triage-task.ts";
 
 function makeStudy(fields: Record<string, unknown> = {}): Study {

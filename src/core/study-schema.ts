@@ -1,0 +1,104 @@
+import { z } from "zod";
+import { PROVIDERS, TASKS } from "./study.ts";
+
+/** The study file's contract (DESIGN.md "Study file"), validated at the edge. */
+const generationParams = z.strictObject({
+  temperature: z.number().min(0).max(2).optional(),
+  topP: z.number().gt(0).max(1).optional(),
+  topK: z.number().int().positive().optional(),
+  maxTokens: z.number().int().positive().optional(),
+  seed: z.number().int().optional(),
+  stop: z.array(z.string()).optional(),
+  think: z.boolean().optional(),
+});
+
+const identifier = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "use letters, digits and . _ : - only");
+
+export const modelSpecSchema = z.strictObject({
+  /** The study's own label for this model, unique in the study. */
+  id: identifier,
+  provider: z.enum(PROVIDERS),
+  /** Model name on the server, a GGUF path or `hf:` URI (llama-cpp), or a classifier file (classifier). */
+  model: z.string().min(1),
+  baseUrl: z.url().optional(),
+  /** Name of the environment variable that holds the API key; the key itself never enters a file. */
+  apiKeyEnv: z.string().min(1).optional(),
+  concurrency: z.number().int().min(1).max(1024).default(1),
+  timeoutMs: z.number().int().positive().default(300_000),
+  retries: z.number().int().min(0).max(20).default(4),
+  params: generationParams.default({}),
+  /** llama-cpp: LoRA adapter files applied to the loaded model. */
+  lora: z.array(z.string().min(1)).optional(),
+  /** llama-cpp: context size per sequence. */
+  contextSize: z.number().int().positive().optional(),
+});
+
+export const fieldMappingSchema = z.record(z.string().min(1), z.string().min(1));
+
+const suiteReference = z
+  .strictObject({
+    /** A built-in suite, e.g. `dx-core`. */
+    id: z.string().min(1).optional(),
+    /** A case file (.jsonl, .csv, .yaml), relative to the study file. */
+    path: z.string().min(1).optional(),
+    /** clinval field name → column name in the case file. */
+    fields: fieldMappingSchema.optional(),
+    /** Use only cases whose `split` field has this value. */
+    split: z.string().min(1).optional(),
+  })
+  .refine((suite) => (suite.id === undefined) !== (suite.path === undefined), {
+    message: "give exactly one of `id` (built-in suite) or `path` (case file)",
+  });
+
+export const studySchema = z
+  .strictObject({
+    name: identifier,
+    task: z.enum(TASKS),
+    suite: suiteReference,
+    models: z.array(modelSpecSchema).min(1),
+    /** Pairs of model ids to compare; default every pair in the order given. */
+    compare: z.array(z.tuple([z.string(), z.string()])).optional(),
+    topK: z.number().int().min(1).max(20).default(5),
+    alpha: z.number().gt(0).lt(1).default(0.05),
+    subgroups: z.array(z.string().min(1)).default([]),
+    /** Triage: ordered label set, least to most severe. */
+    labels: z.array(z.string().min(1)).min(2).optional(),
+    /** A prompt template file with `{{presentation}}` (or `{{text}}`) and `{{k}}`, relative to the study file. */
+    prompt: z.string().min(1).optional(),
+    /** Answers per model and case (for sampling studies); default 1. */
+    samples: z.number().int().min(1).max(100).default(1),
+    /** Folder for report.json, report.md, report.html and cases.csv, relative to the study file. */
+    output: z.string().min(1).default("./reports"),
+  })
+  .superRefine((study, context) => {
+    const seen = new Map<string, number>();
+    study.models.forEach((model, index) => {
+      if (seen.has(model.id)) {
+        context.addIssue({
+          code: "custom",
+          path: ["models", index, "id"],
+          message: `duplicate model id "${model.id}" (also models.${seen.get(model.id)})`,
+        });
+      }
+      seen.set(model.id, index);
+    });
+    study.compare?.forEach((pair, index) => {
+      pair.forEach((id, side) => {
+        if (!seen.has(id)) {
+          context.addIssue({
+            code: "custom",
+            path: ["compare", index, side],
+            message: `unknown model id "${id}"`,
+          });
+        }
+      });
+    });
+    if (study.task === "triage" && study.labels) {
+      if (new Set(study.labels).size !== study.labels.length) {
+        context.addIssue({ code: "custom", path: ["labels"], message: "labels must be distinct" });
+      }
+    }
+  });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { studySchema } from "../../core/study-schema.ts";
@@ -26,17 +26,16 @@ export function register(program: Command): void {
     .action(async (options: { output: string; store?: string; new?: boolean }) => {
       const storePath = options.store ?? defaultStorePath(process.cwd());
       const modelPath = join(resolve(storePath, ".."), "models", "clinval-tiny-random.gguf");
-      if (!existsSync(modelPath)) {
-        process.stderr.write(`Writing a tiny random-weight model to ${modelPath}\n`);
-        mkdirSync(dirname(modelPath), { recursive: true });
-        await writeTinyGguf(modelPath, { seed: 1 });
-      }
+      // Written every time (0.1 s): a copy left by an older clinval would give other answers.
+      process.stderr.write(`Writing a tiny random-weight model to ${modelPath}\n`);
+      mkdirSync(dirname(modelPath), { recursive: true });
+      await writeTinyGguf(modelPath, { seed: 1 });
       const model = (id: string, seed: number) => ({
         id,
         provider: "llama-cpp" as const,
         model: modelPath,
         concurrency: 4,
-        params: { temperature: 1, maxTokens: 64, seed },
+        params: { temperature: 1, maxTokens: 96, seed },
       });
       const study = studySchema.parse({
         name: "smoke-demo-random-weights",

@@ -192,7 +192,7 @@ describe("classification block of a triage study", () => {
         ).macroF1,
       { method: "bca", replicates: 2000, seed: 1, level: 0.95 },
     );
-    expect(MACRO_F1_BOOTSTRAP).toEqual({ replicates: 2000, seed: 1, bcaLimit: 2000 });
+    expect(MACRO_F1_BOOTSTRAP).toEqual({ replicates: 2000, seed: 1 });
     expect(interval).toEqual({
       estimate: expected.estimate,
       lower: expected.lower,
@@ -297,16 +297,40 @@ describe("classificationBlock", () => {
     expect(classificationBlock(["P1", "P2"], ["P1", null], labels, 0.95)?.macroF1Interval).toBeNull();
   });
 
-  it("uses the percentile bootstrap above 2000 labelled answers", () => {
-    // 2001 answers: 667 per label, the most severe one given as routine in every third case.
+  it("gives the interval of macro-F1 recomputed from the labels, from confusion counts alone", () => {
+    // 300 answers over four labels, errors in both directions, and "P0" never given: every cell kind occurs.
+    const labels = ["P3", "P2", "P1", "P0"];
+    const truth = Array.from({ length: 300 }, (_, index) => labels[(index * 7) % 4]);
+    const given = truth.map((label, index) =>
+      label === "P0" ? labels[index % 3] : index % 5 === 0 ? labels[(index / 5) % 3] : label,
+    );
+    const expected = bootstrapInterval(
+      300,
+      (indices) =>
+        classificationMetrics(
+          indices.map((index) => truth[index]),
+          indices.map((index) => given[index]),
+          { labels },
+        ).macroF1,
+      { method: "bca", replicates: 2000, seed: 1, level: 0.9 },
+    );
+    expect(classificationBlock(truth, given, labels, 0.9)?.macroF1Interval).toEqual(expected);
+  });
+
+  it("keeps BCa for thousands of labelled answers", () => {
+    // 6000 answers: 2000 per label, the most severe one given as routine in every third case.
     const labels = ["negative", "routine", "urgent"];
-    const truth = Array.from({ length: 2001 }, (_, index) => labels[index % 3]);
+    const truth = Array.from({ length: 6000 }, (_, index) => labels[index % 3]);
     const given = truth.map((label, index) => (label === "urgent" && index % 9 === 2 ? "routine" : label));
-    const interval = classificationBlock(truth, given, labels, 0.95)?.macroF1Interval;
-    expect([interval?.method, interval?.replicates, interval?.seed]).toEqual(["percentile", 2000, 1]);
-    expect(
-      classificationBlock(truth.slice(0, 2000), given.slice(0, 2000), labels, 0.95)?.macroF1Interval?.method,
-    ).toBe("bca");
+    const block = classificationBlock(truth, given, labels, 0.95) as Classification;
+    const interval = block.macroF1Interval;
+    expect([interval?.method, interval?.replicates, interval?.seed, interval?.estimate]).toEqual([
+      "bca",
+      2000,
+      1,
+      block.macroF1,
+    ]);
+    expect((interval?.lower ?? 1) < block.macroF1 && block.macroF1 < (interval?.upper ?? 0)).toBe(true);
   });
 
   it("is null when no answer has a label, and gives null kappa when both raters used one label", () => {

@@ -44,6 +44,8 @@ export interface TrainingSetOptions {
   labels: readonly string[];
   split: string | null;
   fields?: Record<string, string>;
+  /** The line on which each case starts in its file, by case id, for the error messages. */
+  lines?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -64,6 +66,11 @@ export function prepareTrainingSet(suite: Suite, options: TrainingSetOptions): T
     throw new InputError(`no cases to train on in ${where}`, { file, field: "split" }, "empty-suite");
   }
   const known = new Set(labels);
+  // The user's own column name when the field is mapped, as the case file loader names it.
+  const column = (field: string) => {
+    const mapped = options.fields?.[field];
+    return mapped === undefined || mapped === field ? field : `${mapped} (mapped to ${field})`;
+  };
   const problems: InputError[] = [];
   const cases = suite.cases.map((testCase) => {
     const label = String(testCase.label).trim();
@@ -72,7 +79,7 @@ export function prepareTrainingSet(suite: Suite, options: TrainingSetOptions): T
       problems.push(
         new InputError(
           `case "${testCase.id}": label "${label}" is not one of ${labels.join(", ")} (give the label set with --labels, least to most severe)`,
-          { file, field: "label" },
+          { file, line: options.lines?.get(testCase.id), field: column("label") },
           "unknown-label",
         ),
       );
@@ -81,7 +88,7 @@ export function prepareTrainingSet(suite: Suite, options: TrainingSetOptions): T
       problems.push(
         new InputError(
           `case "${testCase.id}": the report text has no words`,
-          { file, field: "text" },
+          { file, line: options.lines?.get(testCase.id), field: column("text") },
           "invalid-case",
         ),
       );
@@ -95,7 +102,7 @@ export function prepareTrainingSet(suite: Suite, options: TrainingSetOptions): T
         problems.push(
           new InputError(
             `label "${label}" has no case in ${where}: a classifier cannot learn a class it never sees`,
-            { file, field: "label" },
+            { file, field: column("label") },
             "missing-class",
           ),
         );

@@ -109,7 +109,7 @@ function classificationSentences(report: Report): string {
     " Classification measures are computed over the answers with a label: the confusion matrix (rows the " +
     "reference label, columns the label given), precision, recall and F1 per label, macro-F1 (the unweighted " +
     `mean of the F1 of all ${labels.length} labels; a label a model never gave counts 0) with a ` +
-    `${bootstrapText(report.models)} (the percentile interval above 2000 answers with a label), the recall of ` +
+    `${bootstrapText(report.models)}, the recall of ` +
     `the most severe label (${severe}), also with answers without a label counted as misses, under- and ` +
     "over-triage (the share of answers given a less or more severe label than the reference), and Cohen's kappa " +
     "with linear weights against the reference. Answers without a label are counted per reference label in " +

@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { InputError, InputErrors } from "../core/errors.ts";
 import { DEFAULT_TRIAGE_LABELS, type Study } from "../core/study.ts";
 import { studySchema } from "../core/study-schema.ts";
+import { builtinSuitePath } from "../suites/builtin-suites.ts";
 import { readTextFile } from "../suites/read-text-file.ts";
 
 /**
@@ -32,7 +33,26 @@ export async function loadStudy(path: string): Promise<Study> {
     problems.sort((first, second) => (first.location.line ?? 0) - (second.location.line ?? 0));
     throw problems.length === 1 ? problems[0] : new InputErrors(problems);
   }
+  checkBuiltinSuite(parsed.data.suite.id, document, lineCounter, path);
   return resolveStudy(parsed.data, path);
+}
+
+/** An unknown built-in suite id is an error of the study file, at the line of `suite.id`. */
+function checkBuiltinSuite(
+  id: string | undefined,
+  document: ReturnType<typeof parseDocument>,
+  lineCounter: LineCounter,
+  file: string,
+): void {
+  if (id === undefined) return;
+  try {
+    builtinSuitePath(id);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    const node = document.getIn(["suite", "id"], true);
+    const line = isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : undefined;
+    throw new InputError(error.message, { file, line, field: "suite.id" }, "invalid-study");
+  }
 }
 
 function issueToError(

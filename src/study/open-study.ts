@@ -1,7 +1,8 @@
 import type { Suite } from "../core/case.ts";
+import { InputError, InputErrors } from "../core/errors.ts";
 import type { Study } from "../core/study.ts";
 import { builtinSuitePath } from "../suites/builtin-suites.ts";
-import { loadCaseFile } from "../suites/load-case-file.ts";
+import { readCaseFile } from "../suites/load-case-file.ts";
 import { readTextFile } from "../suites/read-text-file.ts";
 import { taskFor } from "../tasks/index.ts";
 import type { Task } from "../tasks/task.ts";
@@ -19,16 +20,35 @@ export async function openStudy(path: string): Promise<OpenedStudy> {
   return prepareStudy(await loadStudy(path));
 }
 
-/** Loads the suite, task and template of an already validated study. */
+/**
+ * Loads the suite, task and template of an already validated study, and checks the cases against the
+ * study (e.g. triage labels outside the study's label set).
+ */
 export async function prepareStudy(study: Study): Promise<OpenedStudy> {
   const task = await taskFor(study.task);
   const builtin = study.suite.id;
-  const suite = await loadCaseFile(builtin ? builtinSuitePath(builtin) : (study.suite.path as string), {
-    requiredFields: task.requiredFields,
-    fields: study.suite.fields,
-    split: study.suite.split,
-    id: builtin,
-  });
+  const { suite, problems, lines } = await readCaseFile(
+    builtin ? builtinSuitePath(builtin) : (study.suite.path as string),
+    {
+      requiredFields: task.requiredFields,
+      fields: study.suite.fields,
+      split: study.suite.split,
+      id: builtin,
+    },
+  );
+  if (problems.length > 0) throw problems.length === 1 ? problems[0] : new InputErrors(problems);
+  // One case at a time, so that each problem can name its case's line.
+  const caseProblems = suite.cases.flatMap((testCase) =>
+    (task.checkCases?.([testCase], study) ?? []).map(
+      ({ message, location, code }) =>
+        new InputError(
+          message,
+          { ...location, file: location.file ?? suite.source, line: location.line ?? lines.get(testCase.id) },
+          code,
+        ),
+    ),
+  );
+  if (caseProblems.length > 0) throw new InputErrors(caseProblems);
   const template = study.prompt ? (await readTextFile(study.prompt, "prompt template")).text : undefined;
   return { study, suite, task, template };
 }

@@ -32,11 +32,14 @@ export async function loadCaseFile(path: string, options: CaseFileOptions): Prom
   return suite;
 }
 
-/** Like `loadCaseFile` but returns the problems instead of throwing (for `clinval suites validate`). */
+/**
+ * Like `loadCaseFile` but returns the problems instead of throwing (for `clinval suites validate`), and
+ * the line on which each case starts, by case id.
+ */
 export async function readCaseFile(
   path: string,
   options: CaseFileOptions,
-): Promise<{ suite: Suite; problems: InputError[] }> {
+): Promise<{ suite: Suite; problems: InputError[]; lines: ReadonlyMap<string, number> }> {
   const file = await readTextFile(path, "case file");
   const problems: InputError[] = [];
   const records = parseRecords(file.text, path, problems);
@@ -72,6 +75,7 @@ export async function readCaseFile(
   return {
     suite: { id: options.id ?? basename(path), source: path, sha256: file.sha256, cases },
     problems,
+    lines: seenIds,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { ModelIdentity } from "../../core/chat.ts";
-import { InputError, InputErrors } from "../../core/errors.ts";
+import { InputError } from "../../core/errors.ts";
 import { createProvider } from "../../providers/create-provider.ts";
 import type { Provider } from "../../providers/provider.ts";
 import { runStudy } from "../../runner/run-study.ts";
@@ -54,10 +54,7 @@ export async function executeStudy(
   notice?: string,
 ): Promise<number> {
   const { study, task, template } = opened;
-  const problems = task.checkCases?.(opened.suite.cases, study) ?? [];
-  if (problems.length > 0)
-    throw new InputErrors(problems.map((problem) => locate(problem, opened.suite.source)));
-  const suite = { ...opened.suite, cases: selectCases(opened.suite.cases, options) };
+  const suite = { ...opened.suite, cases: selectCases(opened.suite.cases, options, opened.suite.source) };
 
   const store = await openStore(options.store ?? defaultStorePath(process.cwd()));
   const providers = new Map<string, Provider>();
@@ -142,27 +139,22 @@ export async function executeStudy(
   }
 }
 
-function selectCases<C extends { id: string }>(cases: C[], options: RunOptions): C[] {
+function selectCases<C extends { id: string }>(cases: C[], options: RunOptions, source: string): C[] {
   let selected = cases;
   const only = parseList(options.only);
   if (only) {
     const known = new Set(cases.map((testCase) => testCase.id));
     const unknown = only.filter((id) => !known.has(id));
     if (unknown.length > 0)
-      throw new InputError(`unknown case id ${unknown.map((id) => `"${id}"`).join(", ")}`, {
-        field: "--only",
-      });
+      throw new InputError(
+        `unknown case id ${unknown.map((id) => `"${id}"`).join(", ")} (not in ${source})`,
+        { field: "--only" },
+      );
     const wanted = new Set(only);
     selected = selected.filter((testCase) => wanted.has(testCase.id));
   }
   if (options.limit !== undefined) selected = selected.slice(0, options.limit);
   return selected;
-}
-
-function locate(problem: InputError, file: string): InputError {
-  return problem.location.file
-    ? problem
-    : new InputError(problem.message, { ...problem.location, file }, problem.code);
 }
 
 function downloadProgress(modelId: string) {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../../../test/support/run-cli.ts";
 import {
   classificationMetrics,
   cochranQ,
@@ -10,37 +11,8 @@ import {
   mcnemar,
   planMcnemar,
 } from "../../stats/index.ts";
-import { main } from "../main.ts";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI in-process, recording what it writes to stdout and stderr. */
-async function run(...args: string[]): Promise<Run> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const originalOut = process.stdout.write;
-  const originalError = process.stderr.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, stdout: stdout.join(""), stderr: stderr.join("") };
-  } finally {
-    process.stdout.write = originalOut;
-    process.stderr.write = originalError;
-    process.exitCode = 0;
-  }
-}
+const run = (...args: string[]) => runCli(args);
 
 async function runJson(...args: string[]): Promise<unknown> {
   const result = await run(...args, "--json");

@@ -178,13 +178,13 @@ describe("clinval train: bad input", () => {
   const reports = syntheticReports(12, 1);
   const out = join(folder, "never-written.json");
 
-  it("names the case whose label is not in --labels", async () => {
+  it("names the case whose label is not in --labels, and its line", async () => {
     const path = jsonl("odd-label.jsonl", [
       ...reports,
       { id: "ct-99", text: "CT head normal.", label: "critical" },
     ]);
     expect(inputError(await train("tfidf", "--suite", path, "--out", out))).toBe(
-      `${path}: label: case "ct-99": label "critical" is not one of negative, routine, urgent (give the label set with --labels, least to most severe)`,
+      `${path}:13: label: case "ct-99": label "critical" is not one of negative, routine, urgent (give the label set with --labels, least to most severe)`,
     );
   });
 

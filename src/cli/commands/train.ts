@@ -18,12 +18,12 @@ import {
   trainProbeClassifier,
   trainTfidfClassifier,
 } from "../../classifiers/train-classifier.ts";
-import { ClinvalError, InputError } from "../../core/errors.ts";
+import { ClinvalError, InputError, InputErrors } from "../../core/errors.ts";
 import { DEFAULT_TRIAGE_LABELS } from "../../core/study.ts";
 import { ProviderError } from "../../providers/provider.ts";
 import { defaultStorePath } from "../../store/store.ts";
 import { builtinSuitePath } from "../../suites/builtin-suites.ts";
-import { loadCaseFile } from "../../suites/load-case-file.ts";
+import { readCaseFile } from "../../suites/load-case-file.ts";
 import { parseFieldMapping, parseList, parsePositiveInteger } from "../options.ts";
 
 interface CommonOptions {
@@ -185,12 +185,13 @@ async function loadTrainingSet(options: CommonOptions): Promise<TrainingSet> {
   const { path, id } = suitePath(options.suite);
   const fields = parseFieldMapping(options.fields);
   const labels = parseList(options.labels) ?? DEFAULT_TRIAGE_LABELS;
-  const suite = await loadCaseFile(path, {
+  const { suite, problems, lines } = await readCaseFile(path, {
     requiredFields: ["text", "label"],
     fields,
     split: options.split,
     id,
   });
+  if (problems.length > 0) throw problems.length === 1 ? problems[0] : new InputErrors(problems);
   let split = options.split ?? null;
   if (split === null && suite.cases.some((testCase) => testCase.split !== undefined)) {
     split = DEFAULT_SPLIT;
@@ -199,7 +200,7 @@ async function loadTrainingSet(options: CommonOptions): Promise<TrainingSet> {
       `training on split "${DEFAULT_SPLIT}" (the cases have a split field; --split chooses another)\n`,
     );
   }
-  return prepareTrainingSet(suite, { labels, split, fields });
+  return prepareTrainingSet(suite, { labels, split, fields, lines });
 }
 
 /** Runs an embedder call; a backend failure ends the command with its message (exit 1), not a stack trace. */

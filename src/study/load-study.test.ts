@@ -84,7 +84,7 @@ describe("loadStudy", () => {
     );
     expect(await problems(path)).toBe(
       [
-        `${path}:6: models.0.model: Invalid input: expected string, received undefined`,
+        `${path}:6: models.0.model: is required (string)`,
         `${path}:8: models.0: unknown key "modle"`,
         `${path}:12: alpha: Too big: expected number to be <1`,
       ].join("\n"),
@@ -94,7 +94,7 @@ describe("loadStudy", () => {
   it("rejects invalid YAML, a missing model id, duplicate ids and a non-UTF-8 file", async () => {
     expect(await problems(write("syntax.yaml", "name: [unclosed\n"))).toMatch(/syntax\.yaml:\d+: /);
     expect(await problems(write("noid.yaml", valid.replace("  - id: local\n", "  - \n")))).toContain(
-      "models.1.id: Invalid input: expected string, received undefined",
+      "models.1.id: is required (string)",
     );
     expect(await problems(write("dup.yaml", valid.replace("id: local", "id: r1-8b")))).toBe(
       `${join(directory, "dup.yaml")}:9: models.1.id: duplicate model id "r1-8b" (also models.0)`,

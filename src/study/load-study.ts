@@ -63,6 +63,9 @@ function issueToError(
 ): InputError {
   const path = issue.path.map((key) => (typeof key === "symbol" ? String(key) : key));
   let message = issue.message;
+  if (issue.code === "invalid_type" && / received undefined$/.test(issue.message)) {
+    message = `is required (${issue.expected})`;
+  }
   if (issue.code === "unrecognized_keys") {
     message = `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((key) => `"${key}"`).join(", ")}`;
   }

@@ -56,8 +56,22 @@ export async function executeStudy(
   const { study, task, template } = opened;
   const suite = { ...opened.suite, cases: selectCases(opened.suite.cases, options, opened.suite.source) };
 
-  const store = await openStore(options.store ?? defaultStorePath(process.cwd()));
+  // Backends first: a classifier file of another label set, or a missing API key, stops the run before
+  // anything is written to the store.
   const providers = new Map<string, Provider>();
+  for (const [index, spec] of study.models.entries()) {
+    try {
+      providers.set(
+        spec.id,
+        await createProvider(spec, study, { onDownloadProgress: downloadProgress(spec.id) }),
+      );
+    } catch (error) {
+      if (!(error instanceof InputError) || error.location.file) throw error;
+      const field = `models.${index}${error.location.field ? `.${error.location.field}` : ""}`;
+      throw new InputError(error.message, { file: study.file, field }, error.code);
+    }
+  }
+  const store = await openStore(options.store ?? defaultStorePath(process.cwd()));
   const controller = new AbortController();
   const interrupt = () => {
     if (controller.signal.aborted) return;
@@ -84,8 +98,7 @@ export async function executeStudy(
 
     const identities = new Map<string, ModelIdentity>();
     for (const spec of study.models) {
-      const provider = await createProvider(spec, study, { onDownloadProgress: downloadProgress(spec.id) });
-      providers.set(spec.id, provider);
+      const provider = providers.get(spec.id) as Provider;
       try {
         const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(IDENTIFY_TIMEOUT_MS)]);
         const identity = await provider.identify(signal);

@@ -54,10 +54,12 @@ async function measure(label: string, study: Study, cases: DiagnosisCase[], stor
   const seconds = (performance.now() - started) / 1000;
   await provider.close();
   const rssMb = process.resourceUsage().maxRSS / 1024;
+  (globalThis as { gc?: () => void }).gc?.();
+  const heapMb = process.memoryUsage().heapUsed / 1024 / 1024;
   console.log(
     `${label}: ${cases.length} cases in ${seconds.toFixed(2)} s = ${Math.round(cases.length / seconds)} cases/s, ` +
       `${((seconds * 1000) / cases.length).toFixed(3)} ms per case, from cache ${summary.fromCache}, ` +
-      `complete ${summary.complete}, peak RSS ${rssMb.toFixed(0)} MB`,
+      `complete ${summary.complete}, peak RSS ${rssMb.toFixed(0)} MB, heap after GC ${heapMb.toFixed(1)} MB`,
   );
   return { store, run, suite };
 }

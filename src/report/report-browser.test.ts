@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { inflateSync } from "node:zlib";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderSvg } from "./forest-plot.ts";
 import { syntheticAnalysis, syntheticTriageAnalysis } from "./report.test-support.ts";
 import { writeReports } from "./write-reports.ts";
 
@@ -113,12 +114,21 @@ describe.skipIf(!existsSync(CHROMIUM))("report.html in headless Chromium", () =>
     const charts = await page.locator("figure.chart svg").evaluateAll((elements) =>
       elements.map((element) => {
         const box = element.getBoundingClientRect();
+        const labels = [...element.querySelectorAll(".label")].map((label) =>
+          (label as unknown as { getBBox(): { x: number; width: number } }).getBBox(),
+        );
+        const gridXs = [...element.querySelectorAll(".grid line")].map((line) =>
+          Number(line.getAttribute("x1")),
+        );
         return {
           width: box.width,
           height: box.height,
-          points: element.querySelectorAll(".mark-symbol.role-mark path").length,
-          intervals: element.querySelectorAll(".mark-rule.role-mark line").length,
-          labels: element.querySelectorAll(".mark-text.role-mark text").length,
+          points: element.querySelectorAll(".point").length,
+          intervals: element.querySelectorAll(".interval").length,
+          labels: element.querySelectorAll(".estimate").length,
+          labelsLeft: Math.min(...labels.map((label) => label.x)),
+          labelsRight: Math.max(...labels.map((label) => label.x + label.width)),
+          plotLeft: Math.min(...gridXs),
         };
       }),
     );
@@ -131,6 +141,8 @@ describe.skipIf(!existsSync(CHROMIUM))("report.html in headless Chromium", () =>
     for (const chart of charts) {
       expect(chart.width).toBeGreaterThan(500);
       expect(chart.height).toBeGreaterThan(100);
+      expect(chart.labelsLeft).toBeGreaterThanOrEqual(0);
+      expect(chart.labelsRight).toBeLessThan(chart.plotLeft);
     }
 
     // Hostile strings in the data stayed text.
@@ -144,6 +156,60 @@ describe.skipIf(!existsSync(CHROMIUM))("report.html in headless Chromium", () =>
     expect(png.width).toBe(1280);
     expect(png.height).toBeGreaterThan(3000);
     expect(png.distinctBytes).toBeGreaterThan(100);
+    await page.close();
+  });
+
+  it("keeps forest-plot labels of any script inside their column, cut where they are too long", async () => {
+    const labels = [
+      "r1",
+      "WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW",
+      "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm",
+      "meta-llama/Llama-3.3-70B-Instruct-GGUF:Q4_K_M",
+      "0123456789012345678901234567890123456789",
+      "Äpfel-Übersetzung-Größenmodell-für-Ärztinnen",
+      "医学诊断模型医学诊断模型医学诊断模型医学诊断模型",
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZ-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    ];
+    const accuracy = { x: 5, n: 10, estimate: 0.5, lower: 0.24, upper: 0.76, method: "wilson", level: 0.95 };
+    const svg = await renderSvg({
+      id: "labels",
+      title: "Labels",
+      level: 0.95,
+      panels: [
+        {
+          heading: labels.join(" "),
+          cases: 10,
+          rows: labels.map((model) => ({ model, group: "g", color: "#1f4e79", accuracy, reference: 0.4 })),
+        },
+      ],
+    });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.setContent(`<!doctype html><html lang="en"><body style="margin: 0">${svg}</body></html>`);
+    const measured = await page.locator("svg").evaluate((element) => {
+      const box = (node: unknown) => (node as { getBBox(): { x: number; width: number } }).getBBox();
+      const heading = element.querySelector(".heading text");
+      return {
+        width: Number(element.getAttribute("width")),
+        plotLeft: Math.min(
+          ...[...element.querySelectorAll(".grid line")].map((line) => Number(line.getAttribute("x1"))),
+        ),
+        labels: [...element.querySelectorAll(".label")].map((label) => ({
+          text: label.textContent,
+          left: box(label).x,
+          right: box(label).x + box(label).width,
+        })),
+        headingRight: heading ? box(heading).x + box(heading).width : Number.NaN,
+      };
+    });
+    expect(measured.labels.map((label) => label.text)).toEqual([
+      "r1",
+      ...labels.slice(1).map(() => expect.stringMatching(/…$/)),
+    ]);
+    for (const label of measured.labels) {
+      expect(label.left).toBeGreaterThanOrEqual(0);
+      expect(label.right).toBeLessThan(measured.plotLeft);
+    }
+    expect(measured.headingRight).toBeLessThanOrEqual(measured.width);
     await page.close();
   });
 

@@ -1,9 +1,7 @@
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { type Client, createClient, type InStatement } from "@libsql/client";
+import type { Client, InStatement } from "@libsql/client";
 import { ClinvalError } from "../core/errors.ts";
-import { EMBEDDING_CACHE_MIGRATION, MIGRATIONS, migrate } from "../store/migrations.ts";
+import { EMBEDDING_CACHE_MIGRATION } from "../store/migrations.ts";
+import { openDatabase } from "../store/store.ts";
 import type { EmbeddingCache } from "./embedding-cache.ts";
 
 const KEYS_PER_QUERY = 500;
@@ -87,27 +85,11 @@ export async function openEmbeddingCache(
   path: string,
   embedder: string,
 ): Promise<{ cache: LibsqlEmbeddingCache; close: () => void }> {
-  const absolute = resolve(path);
-  let client: Client;
+  const { client } = await openDatabase(path);
   try {
-    mkdirSync(dirname(absolute), { recursive: true });
-    client = createClient({ url: pathToFileURL(absolute).href, concurrency: 1, timeout: 10_000 });
-  } catch (error) {
-    throw new ClinvalError("store-open", `cannot open the store at ${absolute}: ${describe(error)}`);
-  }
-  try {
-    await client.execute("PRAGMA journal_mode = WAL");
-    await client.execute("PRAGMA synchronous = NORMAL");
-    await migrate(client, MIGRATIONS);
-    const cache = await LibsqlEmbeddingCache.create(client, embedder);
-    return { cache, close: () => client.close() };
+    return { cache: await LibsqlEmbeddingCache.create(client, embedder), close: () => client.close() };
   } catch (error) {
     client.close();
-    if (error instanceof ClinvalError) throw error;
-    throw new ClinvalError("store-open", `cannot open the store at ${absolute}: ${describe(error)}`);
+    throw error;
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

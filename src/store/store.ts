@@ -96,6 +96,15 @@ export function defaultStorePath(cwd: string, env: NodeJS.ProcessEnv = process.e
 
 /** Opens (creating if needed) the store at `path` and brings its schema up to date. */
 export async function openStore(path: string): Promise<Store> {
+  const { client, path: absolute } = await openDatabase(path);
+  return new LibsqlStore(absolute, client);
+}
+
+/**
+ * The store's database connection, created if needed, in WAL mode with durable commits and the schema
+ * brought up to date. For the few parts that keep their own tables in the store (the embedding cache).
+ */
+export async function openDatabase(path: string): Promise<{ client: Client; path: string }> {
   const absolute = resolve(path);
   let client: Client;
   try {
@@ -115,7 +124,7 @@ export async function openStore(path: string): Promise<Store> {
     if (error instanceof ClinvalError) throw error;
     throw new ClinvalError("store-open", `cannot open the store at ${absolute}: ${describe(error)}`);
   }
-  return new LibsqlStore(absolute, client);
+  return { client, path: absolute };
 }
 
 function describe(error: unknown): string {

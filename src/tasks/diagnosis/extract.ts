@@ -1,3 +1,4 @@
+import { jsonSpans } from "../json-spans.ts";
 import { isAbbreviation, normalizeDiagnosis, QUALIFYING_WORDS } from "./normalize.ts";
 
 /**
@@ -52,31 +53,6 @@ function fromJson(text: string): string[] | null {
     if (found) return found;
   }
   return fromBrokenJson(text);
-}
-
-/** Top-level `{…}` and `[…]` spans, skipping brackets inside double-quoted strings. */
-function jsonSpans(text: string): string[] {
-  const spans: string[] = [];
-  let depth = 0;
-  let start = -1;
-  let inString = false;
-  for (let index = 0; index < text.length; index++) {
-    const character = text[index];
-    if (inString) {
-      if (character === "\\") index++;
-      else if (character === '"') inString = false;
-      continue;
-    }
-    if (character === '"' && depth > 0) inString = true;
-    else if (character === "{" || character === "[") {
-      if (depth === 0) start = index;
-      depth++;
-    } else if ((character === "}" || character === "]") && depth > 0) {
-      depth--;
-      if (depth === 0) spans.push(text.slice(start, index + 1));
-    }
-  }
-  return spans;
 }
 
 function parseLenient(span: string): Json | undefined {

@@ -1,3 +1,5 @@
+import { jsonSpans } from "../json-spans.ts";
+
 /**
  * The one label an answer gives, from the study's label set; null when it gives none, or several without
  * saying which is the answer. `answer` is the text after any reasoning. Looked for, in order:
@@ -169,29 +171,6 @@ const JSON_KEYS = [
   "output",
 ];
 
-/** Top-level `{…}` spans, skipping braces inside double-quoted strings. */
-function objectSpans(text: string): string[] {
-  const spans: string[] = [];
-  let depth = 0;
-  let start = -1;
-  let inString = false;
-  for (let index = 0; index < text.length; index++) {
-    const character = text[index];
-    if (inString) {
-      if (character === "\\") index++;
-      else if (character === '"') inString = false;
-    } else if (character === '"' && depth > 0) inString = true;
-    else if (character === "{") {
-      if (depth === 0) start = index;
-      depth++;
-    } else if (character === "}" && depth > 0) {
-      depth--;
-      if (depth === 0) spans.push(text.slice(start, index + 1));
-    }
-  }
-  return spans;
-}
-
 function parseObject(span: string): Json | undefined {
   const repaired = span.replace(/,\s*([}\]])/g, "$1");
   const attempts = [repaired];
@@ -233,7 +212,7 @@ function labelValue(value: Json): Json | undefined {
 
 const fromJson: Reader = (text, matchers) => {
   const readings: Reading[] = [];
-  for (const span of objectSpans(text)) {
+  for (const span of jsonSpans(text, "{")) {
     const parsed = parseObject(span);
     if (parsed === undefined) continue;
     const value = labelValue(parsed);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { thrownInputError } from "../../test/support/thrown-input-error.ts";
 import type { Suite } from "../core/case.ts";
-import { InputError, InputErrors } from "../core/errors.ts";
+import { InputErrors } from "../core/errors.ts";
 import { FakeEmbedder, LABELS, type SyntheticReport, syntheticReports } from "./classifier.test-support.ts";
 import { createTextClassifier } from "./classifier.ts";
 import { MemoryEmbeddingCache } from "./embedding-cache.ts";
@@ -31,16 +32,6 @@ async function accuracyOf(classifier: ReturnType<typeof createTextClassifier>, c
   return results.filter((result, index) => result.label === cases[index].label).length / cases.length;
 }
 
-function thrown(action: () => unknown): InputError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error("expected an InputError");
-}
-
 describe("prepareTrainingSet", () => {
   const base = syntheticReports(6, 1);
 
@@ -58,14 +49,14 @@ describe("prepareTrainingSet", () => {
 
   it("names the case whose label is not in the label set", () => {
     const cases = [...base, { id: "odd", text: "CT head: normal.", label: "critical" }];
-    expect(thrown(() => trainingSet(cases)).describe()).toBe(
+    expect(thrownInputError(() => trainingSet(cases)).describe()).toBe(
       'cases/reports.jsonl: label: case "odd": label "critical" is not one of negative, routine, urgent ' +
         "(give the label set with --labels, least to most severe)",
     );
   });
 
   it("refuses a label set with a class that has no training case", () => {
-    const error = thrown(() => trainingSet(base.filter((testCase) => testCase.label !== "urgent")));
+    const error = thrownInputError(() => trainingSet(base.filter((testCase) => testCase.label !== "urgent")));
     expect({ code: error.code, text: error.describe() }).toEqual({
       code: "missing-class",
       text: 'cases/reports.jsonl: label: label "urgent" has no case in split "train": a classifier cannot learn a class it never sees',
@@ -78,7 +69,7 @@ describe("prepareTrainingSet", () => {
       { id: "dash", text: " -- ", label: "routine" },
       { id: "x", text: "ok", label: "bad" },
     ];
-    const error = thrown(() => trainingSet(cases));
+    const error = thrownInputError(() => trainingSet(cases));
     expect(error).toBeInstanceOf(InputErrors);
     expect(error.describe()).toBe(
       [
@@ -89,14 +80,16 @@ describe("prepareTrainingSet", () => {
   });
 
   it("refuses an empty split and a bad label set", () => {
-    expect(thrown(() => trainingSet([])).describe()).toBe(
+    expect(thrownInputError(() => trainingSet([])).describe()).toBe(
       'cases/reports.jsonl: split: no cases to train on in split "train"',
     );
-    expect(thrown(() => prepareTrainingSet(suite(base), { labels: ["a"], split: null })).describe()).toBe(
-      "--labels: needs at least two labels, got 1",
-    );
     expect(
-      thrown(() => prepareTrainingSet(suite(base), { labels: ["a", "b", "a"], split: null })).describe(),
+      thrownInputError(() => prepareTrainingSet(suite(base), { labels: ["a"], split: null })).describe(),
+    ).toBe("--labels: needs at least two labels, got 1");
+    expect(
+      thrownInputError(() =>
+        prepareTrainingSet(suite(base), { labels: ["a", "b", "a"], split: null }),
+      ).describe(),
     ).toBe('--labels: label "a" is given twice');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { thrownInputError } from "../../../test/support/thrown-input-error.ts";
 import type { DiagnosisCase } from "../../core/case.ts";
-import { InputError } from "../../core/errors.ts";
 import {
   DEFAULT_SYSTEM_PROMPT,
   diagnosisMessages,
@@ -13,16 +13,6 @@ const testCase: DiagnosisCase = {
   presentation: "  A 67-year-old woman with sudden tearing chest pain radiating to the back.  ",
   diagnosis: "Aortic dissection",
 };
-
-function thrown(action: () => unknown): InputError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error("expected an InputError");
-}
 
 describe("diagnosisMessages", () => {
   it("asks for the k most likely diagnoses, ranked, as JSON, with the case text", () => {
@@ -76,7 +66,7 @@ describe("diagnosisMessages", () => {
 
 describe("parsePromptTemplate", () => {
   it("names an unknown placeholder with its file and line", () => {
-    const error = thrown(() =>
+    const error = thrownInputError(() =>
       parsePromptTemplate("Case:\n{{presentation}}\nAge: {{age}}", "prompts/dx.txt"),
     );
     expect(error.location).toEqual({ file: "prompts/dx.txt", line: 3, field: "prompt" });
@@ -86,14 +76,14 @@ describe("parsePromptTemplate", () => {
   });
 
   it("requires {{presentation}}", () => {
-    const error = thrown(() => parsePromptTemplate("List {{k}} diagnoses."));
+    const error = thrownInputError(() => parsePromptTemplate("List {{k}} diagnoses."));
     expect(error.describe()).toEqual(
       "prompt: the template has no {{presentation}} placeholder, so the case would not reach the model",
     );
   });
 
   it("treats a misspelt placeholder as unknown", () => {
-    expect(thrown(() => parsePromptTemplate("{{Presentation}}")).message).toEqual(
+    expect(thrownInputError(() => parsePromptTemplate("{{Presentation}}")).message).toEqual(
       "unknown placeholder {{Presentation}}; a diagnosis prompt template may use {{presentation}} and {{k}}",
     );
   });

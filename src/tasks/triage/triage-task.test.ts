@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { thrownInputError } from "../../../test/support/thrown-input-error.ts";
 import type { TriageCase } from "../../core/case.ts";
 import type { Completion } from "../../core/chat.ts";
-import { InputError } from "../../core/errors.ts";
 import type { Study } from "../../core/study.ts";
 import { studySchema } from "../../core/study-schema.ts";
 import { triageTask } from "./triage-task.ts";
@@ -32,16 +32,6 @@ function completion(text: string, finishReason: Completion["finishReason"] = "st
     latencyMs: 10,
     model: { provider: "ollama", model: "qwen2.5:1.5b" },
   };
-}
-
-function thrown(action: () => unknown): InputError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error("expected an InputError");
 }
 
 describe("triageTask.prompt", () => {
@@ -95,12 +85,14 @@ describe("triageTask.prompt", () => {
 
   it("rejects a template with an unknown placeholder, or without {{text}}", () => {
     const study = { ...makeStudy(), prompt: "/studies/triage-prompt.txt" };
-    const unknown = thrown(() => triageTask.prompt(REPORT, study, "Report:\n{{text}}\n{{presentation}}"));
+    const unknown = thrownInputError(() =>
+      triageTask.prompt(REPORT, study, "Report:\n{{text}}\n{{presentation}}"),
+    );
     expect([unknown.message, unknown.location]).toEqual([
       "unknown placeholder {{presentation}}; a triage prompt template may use {{text}} and {{labels}}",
       { file: "/studies/triage-prompt.txt", line: 3, field: "prompt" },
     ]);
-    const missing = thrown(() => triageTask.prompt(REPORT, study, "Pick one of {{labels}}."));
+    const missing = thrownInputError(() => triageTask.prompt(REPORT, study, "Pick one of {{labels}}."));
     expect(missing.describe()).toBe(
       "/studies/triage-prompt.txt: prompt: the template has no {{text}} placeholder, so the report would not reach the model",
     );

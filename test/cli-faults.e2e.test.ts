@@ -298,7 +298,10 @@ describe("clinval run when the server fails", () => {
 
     const first = await runCli(command);
     expect(first.code, first.stderr).toBe(1);
-    expect(first.stderr).toMatch(/model-a: not reachable now \(could not reach .*ECONNREFUSED/);
+    // Nothing answers when the run starts: every job is recorded at once, without retries.
+    expect(first.stderr).toMatch(
+      /model-a: not reachable \(could not reach .*ECONNREFUSED.*\); its jobs are left for a resume/,
+    );
     expect(first.stdout).toMatch(/^Run INCOMPLETE/);
     const incomplete = await readReport();
     expect(incomplete.errors).toEqual(
@@ -307,8 +310,8 @@ describe("clinval run when the server fails", () => {
         case: testCase.id,
         sample: 0,
         cause:
-          `connection: could not reach http://127.0.0.1:${port}/v1/chat/completions: ` +
-          `connect ECONNREFUSED 127.0.0.1:${port} (ECONNREFUSED) (after 3 attempts)`,
+          `connection: not reachable when the run started: could not reach http://127.0.0.1:${port}/v1/models: ` +
+          `connect ECONNREFUSED 127.0.0.1:${port} (ECONNREFUSED) (after 1 attempt)`,
       })),
     );
     expect(incomplete.models[0].n).toBe(0);

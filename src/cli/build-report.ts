@@ -50,9 +50,10 @@ export function summarize(report: Report): string {
   ];
   for (const model of report.models) {
     const accuracy = model.accuracy;
-    lines.push(
-      `  ${model.id}: ${percent(accuracy?.estimate)} (95% CI ${percent(accuracy?.lower)}–${percent(accuracy?.upper)}), n = ${model.n}, errors ${model.outcomes.error}`,
-    );
+    const estimate = accuracy
+      ? `${percent(accuracy.estimate)} (95% CI ${percent(accuracy.lower)}–${percent(accuracy.upper)})`
+      : "no answers";
+    lines.push(`  ${model.id}: ${estimate}, n = ${model.n}, errors ${model.outcomes.error}`);
   }
   for (const comparison of report.comparisons) {
     const p = comparison.adjustedP;

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { ModelIdentity } from "../../core/chat.ts";
 import { InputError } from "../../core/errors.ts";
 import { createProvider } from "../../providers/create-provider.ts";
-import type { Provider } from "../../providers/provider.ts";
+import { type Provider, ProviderError } from "../../providers/provider.ts";
 import { runStudy } from "../../runner/run-study.ts";
 import { defaultStorePath, openStore } from "../../store/store.ts";
 import { createStoreWriter } from "../../store/store-writer.ts";
@@ -106,9 +106,15 @@ export async function executeStudy(
         const digest = identity.digest ? ` (${identity.digest.slice(0, 19)})` : "";
         process.stderr.write(`${spec.id}: ${identity.provider} ${identity.model}${digest}\n`);
       } catch (error) {
-        process.stderr.write(
-          `${spec.id}: not reachable now (${(error as Error).message}); its jobs are tried and recorded\n`,
-        );
+        const message = (error as Error).message;
+        if (error instanceof ProviderError && error.failure === "connection") {
+          // Nothing answers at that address: record every job of this model as an error at once instead of
+          // retrying each one; a later run resumes them.
+          process.stderr.write(`${spec.id}: not reachable (${message}); its jobs are left for a resume\n`);
+          providers.set(spec.id, unreachable(provider, message));
+        } else {
+          process.stderr.write(`${spec.id}: could not identify the model (${message}); trying its jobs\n`);
+        }
       }
     }
     const digests = new Map(
@@ -150,6 +156,22 @@ export async function executeStudy(
     await Promise.allSettled([...providers.values()].map((provider) => provider.close()));
     await store.close();
   }
+}
+
+/** A provider whose server did not answer at the start: every call fails at once, without retries. */
+function unreachable(provider: Provider, message: string): Provider {
+  return {
+    identify: (signal) => provider.identify(signal),
+    complete: async () => {
+      throw new ProviderError(
+        "connection",
+        `not reachable when the run started: ${message}`,
+        undefined,
+        false,
+      );
+    },
+    close: () => provider.close(),
+  };
 }
 
 function selectCases<C extends { id: string }>(cases: C[], options: RunOptions, source: string): C[] {

@@ -18,7 +18,6 @@ export async function buildReport(options: {
   primary: Grading;
   outputDirectory: string;
   identities?: ReadonlyMap<string, ModelIdentity>;
-  notice?: string;
 }): Promise<{ report: Report; files: string[] }> {
   const { store, run, study, suite, task } = options;
   const stored = await store.getRun(run.id);
@@ -36,7 +35,7 @@ export async function buildReport(options: {
     identities: options.identities,
     primary: options.primary,
   });
-  if (options.notice) report.notice = options.notice;
+  if (study.notice) report.notice = study.notice;
   const files = await writeReports(report, details, options.outputDirectory);
   return { report, files };
 }

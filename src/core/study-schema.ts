@@ -70,6 +70,8 @@ export const studySchema = z
     prompt: z.string().min(1).optional(),
     /** Answers per model and case (for sampling studies); default 1. */
     samples: z.number().int().min(1).max(100).default(1),
+    /** A warning printed under the status line of every report of this study (the demo uses it). */
+    notice: z.string().min(1).optional(),
     /** Folder for report.json, report.md, report.html and cases.csv, relative to the study file. */
     output: z.string().min(1).default("./reports"),
   })

@@ -5,6 +5,7 @@ import { studySchema } from "../../core/study-schema.ts";
 import { writeTinyGguf } from "../../providers/llama-cpp/tiny-gguf.ts";
 import { defaultStorePath } from "../../store/store.ts";
 import { prepareStudy } from "../../study/open-study.ts";
+import { parsePositiveInteger } from "../options.ts";
 import { executeStudy } from "./run.ts";
 
 export const DEMO_NOTICE =
@@ -23,7 +24,8 @@ export function register(program: Command): void {
     .option("--output <folder>", "report folder", "clinval-demo")
     .option("--store <path>", "store database (default .clinval/clinval.db, or $CLINVAL_HOME/clinval.db)")
     .option("--new", "start a new run instead of resuming (answers already stored are reused)")
-    .action(async (options: { output: string; store?: string; new?: boolean }) => {
+    .option("--limit <n>", "only the first N cases", parsePositiveInteger("--limit"))
+    .action(async (options: { output: string; store?: string; new?: boolean; limit?: number }) => {
       const storePath = options.store ?? defaultStorePath(process.cwd());
       const modelPath = join(resolve(storePath, ".."), "models", "clinval-tiny-random.gguf");
       // Written every time (0.1 s): a copy left by an older clinval would give other answers.
@@ -46,12 +48,14 @@ export function register(program: Command): void {
         alpha: 0.01,
         subgroups: ["incidence", "specialty"],
         output: resolve(options.output),
+        notice: DEMO_NOTICE,
       });
       process.stderr.write(`${DEMO_NOTICE}\n\n`);
-      process.exitCode = await executeStudy(
-        await prepareStudy(study),
-        { cache: true, new: options.new, store: storePath },
-        DEMO_NOTICE,
-      );
+      process.exitCode = await executeStudy(await prepareStudy(study), {
+        cache: true,
+        new: options.new,
+        store: storePath,
+        limit: options.limit,
+      });
     });
 }

@@ -47,12 +47,7 @@ export async function runCommand(studyPath: string, options: RunOptions): Promis
 }
 
 /** Runs an opened study (resuming its last incomplete run), then writes its reports. Returns the exit code. */
-export async function executeStudy(
-  opened: OpenedStudy,
-  options: RunOptions,
-  /** A line shown under the status line of every report (the demo's warning). */
-  notice?: string,
-): Promise<number> {
+export async function executeStudy(opened: OpenedStudy, options: RunOptions): Promise<number> {
   const { study, task, template } = opened;
   const suite = { ...opened.suite, cases: selectCases(opened.suite.cases, options, opened.suite.source) };
 
@@ -145,7 +140,6 @@ export async function executeStudy(
       primary,
       outputDirectory: study.output,
       identities,
-      notice,
     });
     process.stdout.write(summarize(report));
     process.stdout.write(`Reports: ${files.join(", ")}\n`);

@@ -18,6 +18,7 @@ export interface RunOptions {
   limit?: number;
   only?: string;
   cache: boolean;
+  resume?: boolean;
   new?: boolean;
   store?: string;
   lenient?: boolean;
@@ -34,6 +35,7 @@ export function register(program: Command): void {
     .option("--limit <n>", "only the first N cases", parsePositiveInteger("--limit"))
     .option("--only <ids>", "only these case ids (comma separated)")
     .option("--no-cache", "ask the models again even for answers already stored")
+    .option("--resume", "finish the last incomplete run of this study (the default)")
     .option("--new", "start a new run instead of resuming the last incomplete one")
     .option("--store <path>", "store database (default .clinval/clinval.db, or $CLINVAL_HOME/clinval.db)")
     .option("--lenient", "make lenient grading (fuzzy matches count) the primary analysis")
@@ -49,6 +51,8 @@ export async function runCommand(studyPath: string, options: RunOptions): Promis
 /** Runs an opened study (resuming its last incomplete run), then writes its reports. Returns the exit code. */
 export async function executeStudy(opened: OpenedStudy, options: RunOptions): Promise<number> {
   const { study, task, template } = opened;
+  if (options.resume && options.new)
+    throw new InputError("choose one of --resume and --new", { field: "--new" });
   const suite = { ...opened.suite, cases: selectCases(opened.suite.cases, options, opened.suite.source) };
 
   // Backends first: a classifier file of another label set, or a missing API key, stops the run before

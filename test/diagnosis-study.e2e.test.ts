@@ -795,8 +795,8 @@ describe.skipIf(!existsSync(CHROMIUM))("the study's report.html in headless Chro
         const box = element.getBoundingClientRect();
         return {
           visible: box.width > 400 && box.height > 80,
-          points: element.querySelectorAll(".mark-symbol.role-mark path").length,
-          intervals: element.querySelectorAll(".mark-rule.role-mark line").length,
+          points: element.querySelectorAll(".point").length,
+          intervals: element.querySelectorAll(".interval").length,
         };
       }),
     );

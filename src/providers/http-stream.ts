@@ -2,7 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { InputError } from "../core/errors.ts";
 import type { ModelSpec } from "../core/study.ts";
-import { ProviderError } from "./provider.ts";
+import { ProviderError, parseRetryAfter } from "./provider.ts";
 
 /**
  * HTTP plumbing shared by the `openai` and `ollama` backends: one request with failures
@@ -44,6 +44,8 @@ export interface HttpResponse {
   status: number;
   statusText: string;
   contentType: string;
+  /** The `Retry-After` header, when the server sent one. */
+  retryAfter?: string;
   body: IncomingMessage;
 }
 
@@ -109,6 +111,7 @@ export class HttpConnections {
           status: incoming.statusCode ?? 0,
           statusText: incoming.statusMessage ?? "",
           contentType: String(incoming.headers["content-type"] ?? ""),
+          retryAfter: incoming.headers["retry-after"],
           body: incoming,
         });
       const outgoing = secure
@@ -183,6 +186,8 @@ export async function failureFromResponse(
     "http",
     redact(`HTTP ${response.status} from ${describeUrl(request.url)}: ${message}`, request.secret),
     response.status,
+    undefined,
+    parseRetryAfter(response.retryAfter),
   );
 }
 

@@ -43,6 +43,19 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
+/**
+ * Milliseconds to wait from an HTTP `Retry-After` value: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
+ * Undefined when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // An HTTP date names its weekday and month ("Sun, 06 Nov 1994 08:49:37 GMT").
+  const date = /[a-z]{3}/i.test(text) ? Date.parse(text) : Number.NaN;
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
 export class ProviderError extends Error {
   readonly retryable: boolean;
 
@@ -51,6 +64,8 @@ export class ProviderError extends Error {
     message: string,
     readonly status?: number,
     retryable?: boolean,
+    /** How long the server asked us to wait before trying again (a 429 or 503's `Retry-After`). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = "ProviderError";

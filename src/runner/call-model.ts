@@ -34,13 +34,20 @@ export async function callWithRetries(options: CallOptions): Promise<CallOutcome
     const outcome = await callOnce(options);
     if ("completion" in outcome) return outcome;
     if (signal.aborted) return "cancelled";
-    const { retryable, ...failure } = outcome;
+    const { retryable, retryAfterMs, ...failure } = outcome;
     if (!retryable || attempt > retries) return { failure: { ...failure, attempts: attempt } };
-    await options.sleep(backoffDelay(attempt, options.random), signal);
+    // A server that said how long to wait (Retry-After) is given that long, up to a minute.
+    const delay = Math.max(
+      backoffDelay(attempt, options.random),
+      Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS),
+    );
+    await options.sleep(delay, signal);
   }
 }
 
-type AttemptFailure = Omit<JobFailure, "attempts"> & { retryable: boolean };
+type AttemptFailure = Omit<JobFailure, "attempts"> & { retryable: boolean; retryAfterMs?: number };
+
+const MAX_RETRY_AFTER_MS = 60_000;
 
 async function callOnce(options: CallOptions): Promise<{ completion: Completion } | AttemptFailure> {
   const { provider, messages, params, responseSchema, input, timeoutMs, signal } = options;
@@ -79,6 +86,7 @@ function describeFailure(error: unknown): AttemptFailure {
       message: error.message,
       ...(error.status === undefined ? {} : { status: error.status }),
       retryable: error.retryable,
+      ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
     };
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -283,6 +283,17 @@ describe("runStudy", () => {
       });
     });
 
+    it("waits as long as a Retry-After asks when that is longer than the backoff, up to a minute", async () => {
+      const sleeper = new RecordingSleep();
+      const waits = [5_000, 100, 600_000];
+      const provider = new FakeProvider(() => {
+        throw new ProviderError("http", "rate limited", 429, undefined, waits.shift());
+      });
+      await runStudy(options(study, { a: provider }, { cases: makeCases(1), sleep: sleeper.sleep }));
+      // Backoff alone would be 250, 500, 1000 (random 0.5, base 500 ms).
+      expect(sleeper.delays).toEqual([5_000, 500, 60_000]);
+    });
+
     it("does not retry a failure that is not retryable", async () => {
       const sleeper = new RecordingSleep();
       const provider = new FakeProvider(() => {

@@ -36,7 +36,7 @@ export interface CompletionReply {
 export type ScriptedReply =
   | CompletionReply
   /** A non-2xx answer; `body` is sent as JSON (or as-is when a string); default a vLLM error body. */
-  | { status: number; body?: unknown }
+  | { status: number; body?: unknown; retryAfter?: string }
   /** Starts streaming, then ends the response without `data: [DONE]`. */
   | { cutMidStream: true }
   /** A stream whose second chunk is not JSON. */
@@ -132,6 +132,7 @@ async function answer(
         code: reply.status,
       },
     };
+    if (reply.retryAfter !== undefined) response.setHeader("retry-after", reply.retryAfter);
     if (typeof body === "string") {
       response.writeHead(reply.status, {
         "content-type": "text/plain",

@@ -480,6 +480,13 @@ describe("faults", () => {
     });
   });
 
+  it("reads how long a rate-limited server asks to wait", async () => {
+    const { provider } = await providerReplying(() => ({ status: 429, retryAfter: "7" }));
+    const error = await provider.complete(request()).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).retryAfterMs).toBe(7000);
+  });
+
   it("keeps a plain-text error body", async () => {
     const { server, provider } = await providerReplying(() => ({
       status: 502,

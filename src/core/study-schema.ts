@@ -34,6 +34,10 @@ export const modelSpecSchema = z.strictObject({
   lora: z.array(z.string().min(1)).optional(),
   /** llama-cpp: context size per sequence. */
   contextSize: z.number().int().positive().optional(),
+  /** llama-cpp: use a GPU when node-llama-cpp finds one (CUDA, Vulkan or Metal); default CPU only. */
+  gpu: z.boolean().optional(),
+  /** llama-cpp: CPU threads per decode; default every core this process may use (one for tiny models). */
+  threads: z.number().int().positive().optional(),
 });
 
 export const fieldMappingSchema = z.record(z.string().min(1), z.string().min(1));

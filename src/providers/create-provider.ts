@@ -21,7 +21,11 @@ export async function createProvider(
     case "ollama":
       return (await import("./ollama/ollama-provider.ts")).createOllamaProvider(spec);
     case "llama-cpp":
-      return (await import("./llama-cpp/llama-cpp-provider.ts")).createLlamaCppProvider(spec, options);
+      return (await import("./llama-cpp/llama-cpp-provider.ts")).createLlamaCppProvider(spec, {
+        ...options,
+        gpu: spec.gpu,
+        threads: spec.threads,
+      });
     case "classifier":
       return (await import("./classifier/classifier-provider.ts")).createClassifierProvider(spec, {
         labels: study.labels ?? [],

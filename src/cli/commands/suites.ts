@@ -28,7 +28,7 @@ export function register(program: Command): void {
         split: options.split,
       });
       if (problems.length > 0) throw new InputErrors(problems);
-      const fields = new Set<string>();
+      const fields = new Set<string>(["id", ...task.requiredFields]);
       for (const testCase of suite.cases) for (const field of Object.keys(testCase)) fields.add(field);
       process.stdout.write(
         `${file}: ${suite.cases.length} cases, no problems\nfields: ${[...fields].join(", ")}\nsha256: ${suite.sha256}\n`,

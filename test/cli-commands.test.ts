@@ -1,0 +1,109 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { writeTinyGguf } from "../src/providers/llama-cpp/tiny-gguf.ts";
+import { startOpenAICompatibleServer } from "./support/openai-compatible-server.ts";
+import { runCli } from "./support/run-cli.ts";
+
+const folder = await mkdtemp(join(tmpdir(), "clinval-commands-"));
+afterAll(() => rm(folder, { recursive: true, force: true }));
+
+async function write(name: string, content: string): Promise<string> {
+  const path = join(folder, name);
+  await writeFile(path, content);
+  return path;
+}
+
+describe("clinval models check", () => {
+  it("reaches each model once, prints its identity and latency, and exits 1 when one does not answer", async () => {
+    const server = await startOpenAICompatibleServer({
+      models: ["served-model"],
+      reply: () => ({ content: "ready" }),
+    });
+    const gguf = join(folder, "tiny.gguf");
+    await writeTinyGguf(gguf, { seed: 3 });
+    try {
+      const study = await write(
+        "check.yaml",
+        [
+          "name: check",
+          "task: diagnosis",
+          "suite: { id: dx-core }",
+          "models:",
+          `  - { id: served, provider: openai, baseUrl: "${server.url}", model: served-model }`,
+          "  - { id: local, provider: llama-cpp, model: ./tiny.gguf, params: { maxTokens: 8 } }",
+          '  - { id: down, provider: openai, baseUrl: "http://127.0.0.1:9/v1", model: nothing }',
+        ].join("\n"),
+      );
+      const result = await runCli(["models", "check", study]);
+      expect(result.code).toBe(1);
+      const lines = result.stdout.trim().split("\n");
+      expect(lines[0]).toMatch(/^ok {4}served: openai served-model · \d+ ms · answered "ready"$/);
+      expect(lines[1]).toMatch(
+        /^ok {4}local: llama-cpp tiny\.gguf digest [0-9a-f]{19} · \d+ ms · answered ".*"$/,
+      );
+      expect(lines[2]).toMatch(
+        /^FAIL {2}down: openai nothing · connection: could not reach http:\/\/127\.0\.0\.1:9\/v1\/models/,
+      );
+      expect(server.requests.map((request) => request.messages)).toEqual([
+        [{ role: "user", content: "Reply with the single word: ready" }],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("clinval suites validate", () => {
+  it("counts the cases and names the fields of a valid file, with a field mapping", async () => {
+    const file = await write(
+      "mine.csv",
+      "case_id,text,answer,ward\nk1,Fever and cough,Pneumonia,a\nk2,Headache,Migraine,b\n",
+    );
+    const result = await runCli([
+      "suites",
+      "validate",
+      file,
+      "--fields",
+      "id=case_id,presentation=text,diagnosis=answer",
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^${file}: 2 cases, no problems\\nfields: id, presentation, diagnosis, ward\\nsha256: [0-9a-f]{64}\\n$`,
+      ),
+    );
+  });
+
+  it("lists every problem with its line and exits 2", async () => {
+    const file = await write(
+      "bad.jsonl",
+      [
+        JSON.stringify({ id: "1", text: "CT head: normal.", label: "negative" }),
+        JSON.stringify({ id: "1", text: "CT chest: embolus.", label: "urgent" }),
+        JSON.stringify({ id: "3", text: "", label: "routine" }),
+      ].join("\n"),
+    );
+    const result = await runCli(["suites", "validate", file, "--task", "triage"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `clinval: ${file}:2: id: duplicate case id "1" (first on line 1)\n${file}:3: text: must be a non-empty string\n`,
+    );
+  });
+
+  it("refuses an unknown task", async () => {
+    const result = await runCli(["suites", "validate", join(folder, "bad.jsonl"), "--task", "coding"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('clinval: --task: unknown task "coding" (diagnosis, triage)\n');
+  });
+});
+
+describe("clinval runs list", () => {
+  it("says when the store has no runs", async () => {
+    const store = join(folder, "empty", "clinval.db");
+    const result = await runCli(["runs", "list", "--store", store]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`No runs in ${store}.\n`);
+  });
+});

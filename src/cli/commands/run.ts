@@ -12,8 +12,6 @@ import { buildReport, type Grading, summarize } from "../build-report.ts";
 import { parseList, parsePositiveInteger } from "../options.ts";
 import { createProgressObserver } from "../progress.ts";
 
-const IDENTIFY_TIMEOUT_MS = 60_000;
-
 export interface RunOptions {
   limit?: number;
   only?: string;
@@ -99,7 +97,7 @@ export async function executeStudy(opened: OpenedStudy, options: RunOptions): Pr
     for (const spec of study.models) {
       const provider = providers.get(spec.id) as Provider;
       try {
-        const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(IDENTIFY_TIMEOUT_MS)]);
+        const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(spec.timeoutMs)]);
         const identity = await provider.identify(signal);
         identities.set(spec.id, identity);
         const digest = identity.digest ? ` (${identity.digest.slice(0, 19)})` : "";

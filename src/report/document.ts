@@ -119,7 +119,7 @@ export function statusLine(report: Report): string {
   const jobs = report.models.length * report.study.suite.cases * report.study.samples;
   const missing = report.errors.length;
   if (report.run.complete) {
-    return `Run complete: all ${integerText(jobs)} jobs (${report.models.length} models × ${report.study.suite.cases} cases${samplesPart(report)}) have an answer.`;
+    return `Run complete: all ${integerText(jobs)} jobs (${plural(report.models.length, "model")} × ${plural(report.study.suite.cases, "case")}${samplesPart(report)}) have an answer.`;
   }
   if (missing === 0) {
     return "Run incomplete: the run did not finish; resume it before relying on these results.";
@@ -128,6 +128,10 @@ export function statusLine(report: Report): string {
     `Run incomplete: ${integerText(missing)} of ${integerText(jobs)} jobs have no answer (infrastructure errors ` +
     "or not yet run); they are excluded from n and listed under Errors. Resume the run to finish it."
   );
+}
+
+function plural(count: number, noun: string): string {
+  return `${integerText(count)} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 function samplesPart(report: Report): string {

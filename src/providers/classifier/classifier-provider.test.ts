@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { thrownInputError } from "../../../test/support/thrown-input-error.ts";
 import {
   FakeEmbedder,
   LABELS,
@@ -16,7 +17,6 @@ import {
   trainProbeClassifier,
   trainTfidfClassifier,
 } from "../../classifiers/train-classifier.ts";
-import { InputError } from "../../core/errors.ts";
 import { modelSpecSchema } from "../../core/study-schema.ts";
 import type { CompletionRequest } from "../provider.ts";
 import { ProviderError } from "../provider.ts";
@@ -46,16 +46,6 @@ function request(input: string | undefined): CompletionRequest {
     input,
     signal: new AbortController().signal,
   };
-}
-
-function inputError(action: () => unknown): InputError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error("expected an InputError");
 }
 
 describe("classifier provider", () => {
@@ -89,7 +79,7 @@ describe("classifier provider", () => {
   });
 
   it("refuses a model file trained on another label set, naming the file and both sets", () => {
-    const error = inputError(() =>
+    const error = thrownInputError(() =>
       createClassifierProvider(spec(tfidfPath), { labels: ["normal", "abnormal"] }),
     );
     expect({ code: error.code, text: error.describe() }).toEqual({
@@ -98,7 +88,7 @@ describe("classifier provider", () => {
         `${tfidfPath}: labels: the classifier tfidf.json was trained on the labels negative, routine, urgent, ` +
         "but the study's labels are normal, abnormal; use a classifier trained on the study's label set (clinval train … --labels)",
     });
-    expect(inputError(() => createClassifierProvider(spec(tfidfPath), { labels: [] })).message).toMatch(
+    expect(thrownInputError(() => createClassifierProvider(spec(tfidfPath), { labels: [] })).message).toMatch(
       /the study's labels are none \(a classifier needs a triage study with labels\)/,
     );
   });
@@ -106,7 +96,7 @@ describe("classifier provider", () => {
   it("refuses a file that is not a classifier", () => {
     const path = join(folder, "not-a-model.json");
     writeFileSync(path, "{}");
-    expect(inputError(() => createClassifierProvider(spec(path), { labels: LABELS })).describe()).toBe(
+    expect(thrownInputError(() => createClassifierProvider(spec(path), { labels: LABELS })).describe()).toBe(
       `${path}: format: not a classifier model file: format is null, expected "clinval.classifier/v1" (train one with \`clinval train\`)`,
     );
   });

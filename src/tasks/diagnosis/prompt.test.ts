@@ -5,7 +5,7 @@ import {
   DEFAULT_SYSTEM_PROMPT,
   diagnosisMessages,
   diagnosisResponseSchema,
-  parsePromptTemplate,
+  parseTemplate,
 } from "./prompt.ts";
 
 const testCase: DiagnosisCase = {
@@ -64,10 +64,10 @@ describe("diagnosisMessages", () => {
   });
 });
 
-describe("parsePromptTemplate", () => {
+describe("parseTemplate", () => {
   it("names an unknown placeholder with its file and line", () => {
     const error = thrownInputError(() =>
-      parsePromptTemplate("Case:\n{{presentation}}\nAge: {{age}}", "prompts/dx.txt"),
+      parseTemplate("Case:\n{{presentation}}\nAge: {{age}}", "prompts/dx.txt"),
     );
     expect(error.location).toEqual({ file: "prompts/dx.txt", line: 3, field: "prompt" });
     expect(error.describe()).toEqual(
@@ -76,14 +76,14 @@ describe("parsePromptTemplate", () => {
   });
 
   it("requires {{presentation}}", () => {
-    const error = thrownInputError(() => parsePromptTemplate("List {{k}} diagnoses."));
+    const error = thrownInputError(() => parseTemplate("List {{k}} diagnoses."));
     expect(error.describe()).toEqual(
       "prompt: the template has no {{presentation}} placeholder, so the case would not reach the model",
     );
   });
 
   it("treats a misspelt placeholder as unknown", () => {
-    expect(thrownInputError(() => parsePromptTemplate("{{Presentation}}")).message).toEqual(
+    expect(thrownInputError(() => parseTemplate("{{Presentation}}")).message).toEqual(
       "unknown placeholder {{Presentation}}; a diagnosis prompt template may use {{presentation}} and {{k}}",
     );
   });

@@ -1,8 +1,8 @@
 import type { DiagnosisCase } from "../../core/case.ts";
 import type { ChatMessage } from "../../core/chat.ts";
-import { InputError } from "../../core/errors.ts";
 import type { Study } from "../../core/study.ts";
 import type { JsonSchema } from "../../providers/provider.ts";
+import { parsePromptTemplate, type TemplateRules } from "../prompt-template.ts";
 
 /** A brief role; every instruction that matters is in the user message. */
 export const DEFAULT_SYSTEM_PROMPT =
@@ -26,45 +26,15 @@ export function defaultUserPrompt(presentation: string, k: number): string {
   ].join("\n");
 }
 
-export const TEMPLATE_PLACEHOLDERS = ["presentation", "k"] as const;
-type Placeholder = (typeof TEMPLATE_PLACEHOLDERS)[number];
+const TEMPLATE_RULES: TemplateRules<"presentation" | "k"> = {
+  task: "diagnosis",
+  placeholders: ["presentation", "k"],
+  carries: "case",
+};
 
-/** A study's prompt template, checked once and rendered per case. */
-export interface PromptTemplate {
-  render(values: Record<Placeholder, string>): string;
-}
-
-/**
- * Checks a template: `{{presentation}}` must appear, and `{{presentation}}` and `{{k}}` (spaces inside
- * the braces allowed) are the only placeholders. `file` is the template's path as the study gives it,
- * for the error message.
- */
-export function parsePromptTemplate(template: string, file?: string): PromptTemplate {
-  const placeholder = /\{\{\s*([^{}]*?)\s*\}\}/g;
-  let hasPresentation = false;
-  for (const match of template.matchAll(placeholder)) {
-    const name = match[1];
-    if (name === "presentation") hasPresentation = true;
-    if (!(TEMPLATE_PLACEHOLDERS as readonly string[]).includes(name)) {
-      const line = template.slice(0, match.index).split("\n").length;
-      throw new InputError(
-        `unknown placeholder {{${name}}}; a diagnosis prompt template may use {{presentation}} and {{k}}`,
-        { file, line, field: "prompt" },
-      );
-    }
-  }
-  if (!hasPresentation) {
-    throw new InputError(
-      "the template has no {{presentation}} placeholder, so the case would not reach the model",
-      {
-        file,
-        field: "prompt",
-      },
-    );
-  }
-  return {
-    render: (values) => template.replace(placeholder, (_, name: Placeholder) => values[name]),
-  };
+/** Checks a study's template once (see `parsePromptTemplate` in ../prompt-template.ts). */
+export function parseTemplate(template: string, file?: string) {
+  return parsePromptTemplate(template, TEMPLATE_RULES, file);
 }
 
 /**
@@ -83,7 +53,7 @@ export function diagnosisMessages(
       { role: "user", content: defaultUserPrompt(testCase.presentation, study.topK) },
     ];
   }
-  const rendered = parsePromptTemplate(template, study.prompt).render({
+  const rendered = parseTemplate(template, study.prompt).render({
     presentation: testCase.presentation.trim(),
     k: String(study.topK),
   });

@@ -1,8 +1,8 @@
 import type { TriageCase } from "../../core/case.ts";
 import type { ChatMessage } from "../../core/chat.ts";
-import { InputError } from "../../core/errors.ts";
 import { DEFAULT_TRIAGE_LABELS, type Study } from "../../core/study.ts";
 import type { JsonSchema } from "../../providers/provider.ts";
+import { parsePromptTemplate, type TemplateRules } from "../prompt-template.ts";
 
 /** The study's labels, least to most severe: its own, or negative / routine / urgent. */
 export function triageLabels(study: Pick<Study, "labels">): string[] {
@@ -51,44 +51,15 @@ export function defaultUserPrompt(text: string, labels: readonly string[]): stri
   ].join("\n");
 }
 
-export const TEMPLATE_PLACEHOLDERS = ["text", "labels"] as const;
-type Placeholder = (typeof TEMPLATE_PLACEHOLDERS)[number];
+const TEMPLATE_RULES: TemplateRules<"text" | "labels"> = {
+  task: "triage",
+  placeholders: ["text", "labels"],
+  carries: "report",
+};
 
-/** A study's prompt template, checked once and rendered per case. */
-export interface PromptTemplate {
-  render(values: Record<Placeholder, string>): string;
-}
-
-/**
- * Checks a template: `{{text}}` must appear, and `{{text}}` and `{{labels}}` (spaces inside the braces
- * allowed) are the only placeholders. `file` is the template's path, for the error message.
- */
-export function parsePromptTemplate(template: string, file?: string): PromptTemplate {
-  const placeholder = /\{\{\s*([^{}]*?)\s*\}\}/g;
-  let hasText = false;
-  for (const match of template.matchAll(placeholder)) {
-    const name = match[1];
-    if (name === "text") hasText = true;
-    if (!(TEMPLATE_PLACEHOLDERS as readonly string[]).includes(name)) {
-      const line = template.slice(0, match.index).split("\n").length;
-      throw new InputError(
-        `unknown placeholder {{${name}}}; a triage prompt template may use {{text}} and {{labels}}`,
-        { file, line, field: "prompt" },
-      );
-    }
-  }
-  if (!hasText) {
-    throw new InputError(
-      "the template has no {{text}} placeholder, so the report would not reach the model",
-      {
-        file,
-        field: "prompt",
-      },
-    );
-  }
-  return {
-    render: (values) => template.replace(placeholder, (_, name: Placeholder) => values[name]),
-  };
+/** Checks a study's template once (see `parsePromptTemplate` in ../prompt-template.ts). */
+export function parseTemplate(template: string, file?: string) {
+  return parsePromptTemplate(template, TEMPLATE_RULES, file);
 }
 
 /**
@@ -107,7 +78,7 @@ export function triageMessages(
       { role: "user", content: defaultUserPrompt(testCase.text, labels) },
     ];
   }
-  const rendered = parsePromptTemplate(template, study.prompt).render({
+  const rendered = parseTemplate(template, study.prompt).render({
     text: testCase.text.trim(),
     labels: labels.join(", "),
   });

@@ -4,11 +4,10 @@ import { resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { InputError } from "../core/errors.ts";
 import {
-  failureFromResponse,
+  authorizationHeaders,
   HttpConnections,
   type HttpRequest,
   isRecord,
-  isSuccess,
   malformed,
   parseJson,
   preview,
@@ -152,7 +151,7 @@ class HttpEmbedder implements Embedder {
     private readonly timeoutMs: number,
   ) {
     this.apiKey = resolveApiKey({ id: "embedder", apiKeyEnv: spec.apiKeyEnv });
-    this.headers = this.apiKey === undefined ? {} : { authorization: `Bearer ${this.apiKey}` };
+    this.headers = authorizationHeaders(this.apiKey);
   }
 
   identify(signal: AbortSignal): Promise<EmbedderIdentity> {
@@ -228,8 +227,7 @@ class HttpEmbedder implements Embedder {
           secret: this.apiKey,
           signal: requestSignal,
         };
-        const response = await this.connections.send(request);
-        if (!isSuccess(response)) throw await failureFromResponse(response, request);
+        const response = await this.connections.sendExpectingSuccess(request);
         const text = await readText(response, request);
         const parsed = parseJson(text);
         if (parsed === undefined) throw malformed(`the answer is not JSON: ${preview(text)}`, request);

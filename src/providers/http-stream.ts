@@ -22,6 +22,11 @@ export function resolveApiKey(spec: Pick<ModelSpec, "id" | "apiKeyEnv">): string
   return key.trim();
 }
 
+/** The `authorization` header for an API key, or no header when there is none. */
+export function authorizationHeaders(apiKey: string | undefined): Record<string, string> {
+  return apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` };
+}
+
 export interface HttpRequest {
   method: "GET" | "POST";
   url: string;
@@ -78,6 +83,13 @@ export class HttpConnections {
       signal.removeEventListener("abort", forward);
       this.controllers.delete(controller);
     }
+  }
+
+  /** Sends one request and fails with the server's own error (`failureFromResponse`) for a status outside 2xx. */
+  async sendExpectingSuccess(request: HttpRequest): Promise<HttpResponse> {
+    const response = await this.send(request);
+    if (!isSuccess(response)) throw await failureFromResponse(response, request);
+    return response;
   }
 
   /**

@@ -1,13 +1,12 @@
 import type { Completion, GenerationParams, ModelIdentity } from "../../core/chat.ts";
 import type { ModelSpec } from "../../core/study.ts";
 import {
+  authorizationHeaders,
   classifyFailure,
-  failureFromResponse,
   HttpConnections,
   type HttpRequest,
   type HttpResponse,
   isRecord,
-  isSuccess,
   malformed,
   parseJson,
   preview,
@@ -31,7 +30,7 @@ export const DEFAULT_OLLAMA_BASE_URL = "http://127.0.0.1:11434";
 export function createOllamaProvider(spec: ModelSpec): Provider {
   const baseUrl = (spec.baseUrl ?? DEFAULT_OLLAMA_BASE_URL).replace(/\/+$/, "");
   const apiKey = resolveApiKey(spec);
-  const headers: Record<string, string> = apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` };
+  const headers = authorizationHeaders(apiKey);
   const connections = new HttpConnections();
   let digest: string | undefined;
 
@@ -52,9 +51,7 @@ export function createOllamaProvider(spec: ModelSpec): Provider {
           secret: apiKey,
           signal: requestSignal,
         };
-        const shown = await connections.send(show);
-        if (!isSuccess(shown)) throw await failureFromResponse(shown, show);
-        await readText(shown, show);
+        await readText(await connections.sendExpectingSuccess(show), show);
 
         const tags: HttpRequest = {
           method: "GET",
@@ -63,8 +60,7 @@ export function createOllamaProvider(spec: ModelSpec): Provider {
           secret: apiKey,
           signal: requestSignal,
         };
-        const listed = await connections.send(tags);
-        if (!isSuccess(listed)) throw await failureFromResponse(listed, tags);
+        const listed = await connections.sendExpectingSuccess(tags);
         digest = digestOf(parseJson(await readText(listed, tags)), spec.model);
         const identity: ModelIdentity = { provider: "ollama", model: spec.model };
         if (digest !== undefined) identity.digest = digest;
@@ -83,8 +79,7 @@ export function createOllamaProvider(spec: ModelSpec): Provider {
           signal: requestSignal,
         };
         const started = performance.now();
-        const response = await connections.send(request);
-        if (!isSuccess(response)) throw await failureFromResponse(response, request);
+        const response = await connections.sendExpectingSuccess(request);
         const final = await readChat(response, request);
         return toCompletion(final, spec.model, digest, performance.now() - started);
       });

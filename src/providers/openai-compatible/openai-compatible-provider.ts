@@ -1,6 +1,7 @@
 import type { Completion, FinishReason, GenerationParams, ModelIdentity } from "../../core/chat.ts";
 import type { ModelSpec } from "../../core/study.ts";
 import {
+  authorizationHeaders,
   classifyFailure,
   describeUrl,
   failureFromResponse,
@@ -34,7 +35,7 @@ export const DEFAULT_OPENAI_BASE_URL = "http://127.0.0.1:8000/v1";
 export function createOpenAICompatibleProvider(spec: ModelSpec): Provider {
   const baseUrl = (spec.baseUrl ?? DEFAULT_OPENAI_BASE_URL).replace(/\/+$/, "");
   const apiKey = resolveApiKey(spec);
-  const headers: Record<string, string> = apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` };
+  const headers = authorizationHeaders(apiKey);
   const connections = new HttpConnections();
 
   return {
@@ -80,8 +81,7 @@ export function createOpenAICompatibleProvider(spec: ModelSpec): Provider {
           signal: requestSignal,
         };
         const started = performance.now();
-        const response = await connections.send(request);
-        if (!isSuccess(response)) throw await failureFromResponse(response, request);
+        const response = await connections.sendExpectingSuccess(request);
         const answer = await readAnswer(response, request);
         return toCompletion(answer, spec.model, performance.now() - started);
       });

@@ -1,4 +1,5 @@
 import { InputError } from "../core/errors.ts";
+import { defaultStorePath } from "../store/store-path.ts";
 
 /** Parses `--fields presentation=text,accept=synonyms` into a field mapping. */
 export function parseFieldMapping(text: string | undefined): Record<string, string> | undefined {
@@ -32,4 +33,15 @@ export function parsePositiveInteger(name: string) {
       throw new InputError(`must be a positive whole number, not "${text}"`, { field: name });
     return value;
   };
+}
+
+/** The `--store` option of every command that reads or writes runs. */
+export const STORE_OPTION = {
+  flags: "--store <path>",
+  description: "store database (default .clinval/clinval.db, or $CLINVAL_HOME/clinval.db)",
+} as const;
+
+/** The store named by `--store`, or the default for the working directory. */
+export function storePath(option: string | undefined): string {
+  return option ?? defaultStorePath(process.cwd());
 }

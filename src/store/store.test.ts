@@ -8,7 +8,8 @@ import { completionFor, makeStudy } from "../../test/support/runner-fakes.ts";
 import type { Suite } from "../core/case.ts";
 import type { JobResult } from "../runner/job-result.ts";
 import { MIGRATIONS } from "./migrations.ts";
-import { defaultStorePath, openStore, type Store } from "./store.ts";
+import { openStore, type Store } from "./store.ts";
+import { defaultStorePath } from "./store-path.ts";
 import { hashStudy } from "./study-hash.ts";
 
 const study = makeStudy([{ id: "a", provider: "openai", model: "m" }]);

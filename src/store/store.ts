@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Client, createClient, type InStatement, type Row } from "@libsql/client";
 import type { Case, Suite } from "../core/case.ts";
@@ -83,15 +83,6 @@ export interface Store extends ResponseCache {
   finishedJobs(runId: string): Promise<Set<string>>;
   /** Waits for pending writes, then closes the database. */
   close(): Promise<void>;
-}
-
-/**
- * Where the store lives by default: `$CLINVAL_HOME/clinval.db` when CLINVAL_HOME is set,
- * else `.clinval/clinval.db` under `cwd`. `openStore` creates the folders.
- */
-export function defaultStorePath(cwd: string, env: NodeJS.ProcessEnv = process.env): string {
-  const home = env.CLINVAL_HOME?.trim();
-  return home ? resolve(cwd, home, "clinval.db") : join(resolve(cwd), ".clinval", "clinval.db");
 }
 
 /** Opens (creating if needed) the store at `path` and brings its schema up to date. */

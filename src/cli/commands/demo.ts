@@ -3,9 +3,8 @@ import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { studySchema } from "../../core/study-schema.ts";
 import { writeTinyGguf } from "../../providers/llama-cpp/tiny-gguf.ts";
-import { defaultStorePath } from "../../store/store.ts";
 import { prepareStudy } from "../../study/open-study.ts";
-import { parsePositiveInteger } from "../options.ts";
+import { parsePositiveInteger, STORE_OPTION, storePath } from "../options.ts";
 import { executeStudy } from "./run.ts";
 
 export const DEMO_NOTICE =
@@ -22,12 +21,12 @@ export function register(program: Command): void {
         "A smoke test of this machine's set-up: the scores are chance.",
     )
     .option("--output <folder>", "report folder", "clinval-demo")
-    .option("--store <path>", "store database (default .clinval/clinval.db, or $CLINVAL_HOME/clinval.db)")
+    .option(STORE_OPTION.flags, STORE_OPTION.description)
     .option("--new", "start a new run instead of resuming (answers already stored are reused)")
     .option("--limit <n>", "only the first N cases", parsePositiveInteger("--limit"))
     .action(async (options: { output: string; store?: string; new?: boolean; limit?: number }) => {
-      const storePath = options.store ?? defaultStorePath(process.cwd());
-      const modelPath = join(resolve(storePath, ".."), "models", "clinval-tiny-random.gguf");
+      const store = storePath(options.store);
+      const modelPath = join(resolve(store, ".."), "models", "clinval-tiny-random.gguf");
       // Written every time (0.1 s): a copy left by an older clinval would give other answers.
       process.stderr.write(`Writing a tiny random-weight model to ${modelPath}\n`);
       mkdirSync(dirname(modelPath), { recursive: true });
@@ -54,7 +53,7 @@ export function register(program: Command): void {
       process.exitCode = await executeStudy(await prepareStudy(study), {
         cache: true,
         new: options.new,
-        store: storePath,
+        store,
         limit: options.limit,
       });
     });

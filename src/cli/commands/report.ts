@@ -1,9 +1,10 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { InputError } from "../../core/errors.ts";
-import { defaultStorePath, openStore } from "../../store/store.ts";
+import { openStore } from "../../store/store.ts";
 import { taskFor } from "../../tasks/index.ts";
 import { buildReport, summarize } from "../build-report.ts";
+import { STORE_OPTION, storePath } from "../options.ts";
 
 export function register(program: Command): void {
   program
@@ -19,7 +20,7 @@ export function register(program: Command): void {
       "lenient grading is the primary analysis: fuzzy matches flagged needs-review count too",
     )
     .option("--output <folder>", "write here instead of the study's output folder")
-    .option("--store <path>", "store database (default .clinval/clinval.db, or $CLINVAL_HOME/clinval.db)")
+    .option(STORE_OPTION.flags, STORE_OPTION.description)
     .action(
       async (
         runId: string,
@@ -27,7 +28,7 @@ export function register(program: Command): void {
       ) => {
         if (options.strict && options.lenient)
           throw new InputError("choose one of --strict and --lenient", {});
-        const store = await openStore(options.store ?? defaultStorePath(process.cwd()));
+        const store = await openStore(storePath(options.store));
         try {
           const run = runId === "latest" ? (await store.listRuns())[0] : await store.getRun(runId);
           if (!run) throw new InputError(`no run "${runId}" in ${store.path}`, { field: "run-id" });

@@ -4,12 +4,12 @@ import { InputError } from "../../core/errors.ts";
 import { createProvider } from "../../providers/create-provider.ts";
 import { type Provider, ProviderError } from "../../providers/provider.ts";
 import { runStudy } from "../../runner/run-study.ts";
-import { defaultStorePath, openStore } from "../../store/store.ts";
+import { openStore } from "../../store/store.ts";
 import { createStoreWriter } from "../../store/store-writer.ts";
 import { hashStudy } from "../../store/study-hash.ts";
 import { type OpenedStudy, openStudy } from "../../study/open-study.ts";
 import { buildReport, type Grading, summarize } from "../build-report.ts";
-import { parseList, parsePositiveInteger } from "../options.ts";
+import { parseList, parsePositiveInteger, STORE_OPTION, storePath } from "../options.ts";
 import { createProgressObserver } from "../progress.ts";
 
 export interface RunOptions {
@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .option("--no-cache", "ask the models again even for answers already stored")
     .option("--resume", "finish the last incomplete run of this study (the default)")
     .option("--new", "start a new run instead of resuming the last incomplete one")
-    .option("--store <path>", "store database (default .clinval/clinval.db, or $CLINVAL_HOME/clinval.db)")
+    .option(STORE_OPTION.flags, STORE_OPTION.description)
     .option("--lenient", "make lenient grading (fuzzy matches count) the primary analysis")
     .action(async (studyPath: string, options: RunOptions) => {
       process.exitCode = await runCommand(studyPath, options);
@@ -68,7 +68,7 @@ export async function executeStudy(opened: OpenedStudy, options: RunOptions): Pr
       throw new InputError(error.message, { file: study.file, field }, error.code);
     }
   }
-  const store = await openStore(options.store ?? defaultStorePath(process.cwd()));
+  const store = await openStore(storePath(options.store));
   const controller = new AbortController();
   const interrupt = () => {
     if (controller.signal.aborted) return;

@@ -1,15 +1,16 @@
 import type { Command } from "commander";
-import { defaultStorePath, openStore } from "../../store/store.ts";
+import { openStore } from "../../store/store.ts";
+import { STORE_OPTION, storePath } from "../options.ts";
 
 export function register(program: Command): void {
   const runs = program.command("runs").description("runs kept in the store");
   runs
     .command("list")
     .description("every run, newest first: id, study, when, answers stored, errors, complete or not")
-    .option("--store <path>", "store database (default .clinval/clinval.db, or $CLINVAL_HOME/clinval.db)")
+    .option(STORE_OPTION.flags, STORE_OPTION.description)
     .option("--json", "print JSON")
     .action(async (options: { store?: string; json?: boolean }) => {
-      const store = await openStore(options.store ?? defaultStorePath(process.cwd()));
+      const store = await openStore(storePath(options.store));
       try {
         const listing = await store.listRuns();
         if (options.json) {

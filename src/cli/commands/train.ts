@@ -21,10 +21,9 @@ import {
 import { ClinvalError, InputError, InputErrors } from "../../core/errors.ts";
 import { DEFAULT_TRIAGE_LABELS } from "../../core/study.ts";
 import { ProviderError } from "../../providers/provider.ts";
-import { defaultStorePath } from "../../store/store.ts";
 import { builtinSuitePath } from "../../suites/builtin-suites.ts";
 import { readCaseFile } from "../../suites/load-case-file.ts";
-import { parseFieldMapping, parseList, parsePositiveInteger } from "../options.ts";
+import { parseFieldMapping, parseList, parsePositiveInteger, storePath } from "../options.ts";
 
 interface CommonOptions {
   suite: string;
@@ -104,10 +103,7 @@ export function register(program: Command): void {
       let cache: EmbeddingCache = new MemoryEmbeddingCache();
       if (options.cache) {
         const identity = await embedderCall(embedder, () => embedder.identify(new AbortController().signal));
-        const opened = await openEmbeddingCache(
-          options.store ?? defaultStorePath(process.cwd()),
-          identity.name,
-        );
+        const opened = await openEmbeddingCache(storePath(options.store), identity.name);
         cache = opened.cache;
         closeStore = opened.close;
       }

@@ -8,13 +8,14 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Comparison, ModelSummary, Proportion, Report } from "../src/analysis/report-types.ts";
 import type { DiagnosisCase } from "../src/core/case.ts";
 import { closeTo } from "../src/stats/close-to.test-support.ts";
 import { openStore } from "../src/store/store.ts";
 import { parseCsv } from "../src/suites/parse-csv.ts";
+import { CHROMIUM, launchChromium } from "./support/chromium.ts";
 import {
   type OpenAICompatibleServer,
   type RecordedRequest,
@@ -736,23 +737,11 @@ describe("a two-model diagnosis study against a scripted OpenAI-compatible serve
   });
 });
 
-/** Debian's `chromium` package; CLINVAL_CHROMIUM points elsewhere. */
-const CHROMIUM = process.env.CLINVAL_CHROMIUM ?? "/usr/bin/chromium";
-
 describe.skipIf(!existsSync(CHROMIUM))("the study's report.html in headless Chromium", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

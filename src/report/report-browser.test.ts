@@ -4,24 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { inflateSync } from "node:zlib";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, launchChromium } from "../../test/support/chromium.ts";
 import { renderSvg } from "./forest-plot.ts";
 import { syntheticAnalysis, syntheticTriageAnalysis } from "./report.test-support.ts";
 import { writeReports } from "./write-reports.ts";
-
-/** Debian's `chromium` package; CLINVAL_CHROMIUM points elsewhere. */
-const CHROMIUM = process.env.CLINVAL_CHROMIUM ?? "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 interface PngSummary {
   width: number;
@@ -64,7 +52,7 @@ describe.skipIf(!existsSync(CHROMIUM))("report.html in headless Chromium", () =>
       hostile: true,
     });
     [, , htmlPath] = await writeReports(report, details, directory);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -237,7 +225,7 @@ describe.skipIf(!existsSync(CHROMIUM))("triage report.html in headless Chromium"
       hostile: true,
     });
     [, , htmlPath] = await writeReports(report, details, directory);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

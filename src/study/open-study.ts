@@ -37,17 +37,13 @@ export async function prepareStudy(study: Study): Promise<OpenedStudy> {
     },
   );
   if (problems.length > 0) throw problems.length === 1 ? problems[0] : new InputErrors(problems);
-  // One case at a time, so that each problem can name its case's line.
-  const caseProblems = suite.cases.flatMap((testCase) =>
-    (task.checkCases?.([testCase], study) ?? []).map(
-      ({ message, location, code }) =>
-        new InputError(
-          message,
-          { ...location, file: location.file ?? suite.source, line: location.line ?? lines.get(testCase.id) },
-          code,
-        ),
-    ),
-  );
+  const caseProblems = suite.cases.flatMap((testCase) => {
+    const problem = task.checkCase?.(testCase, study);
+    if (problem === undefined) return [];
+    const { message, location, code } = problem;
+    const line = location.line ?? lines.get(testCase.id);
+    return [new InputError(message, { ...location, file: location.file ?? suite.source, line }, code)];
+  });
   if (caseProblems.length > 0) throw new InputErrors(caseProblems);
   const template = study.prompt ? (await readTextFile(study.prompt, "prompt template")).text : undefined;
   return { study, suite, task, template };

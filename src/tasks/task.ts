@@ -24,6 +24,9 @@ export interface Task<C extends Case = Case, G extends Grade = Grade> {
   /** JSON schema of the expected answer, for backends that can constrain decoding. */
   responseSchema(study: Study): JsonSchema | undefined;
   grade(testCase: C, completion: Completion, study: Study): G;
-  /** Problems with the cases that only the study can reveal (e.g. a triage label outside the study's label set). */
-  checkCases?(cases: readonly C[], study: Study): InputError[];
+  /**
+   * A problem with a case that only the study can reveal (e.g. a triage label outside the study's label
+   * set), or undefined. The caller adds the case file and line.
+   */
+  checkCase?(testCase: C, study: Study): InputError | undefined;
 }

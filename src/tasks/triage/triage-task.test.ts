@@ -146,11 +146,13 @@ describe("triageTask.grade", () => {
   });
 });
 
-describe("triageTask.checkCases", () => {
-  it("accepts cases whose labels are all in the study's set", () => {
+describe("triageTask.checkCase", () => {
+  it("accepts cases whose labels are in the study's set", () => {
     expect(
-      triageTask.checkCases?.([REPORT, { ...REPORT, id: "ct-0008", label: "negative" }], makeStudy()),
-    ).toEqual([]);
+      [REPORT, { ...REPORT, id: "ct-0008", label: "negative" }].map((testCase) =>
+        triageTask.checkCase?.(testCase, makeStudy()),
+      ),
+    ).toEqual([undefined, undefined]);
   });
 
   it("gives one error per case with a label outside the set, naming the case, value and allowed labels", () => {
@@ -159,7 +161,7 @@ describe("triageTask.checkCases", () => {
       { ...REPORT, id: "ct-0009", label: "emergent" },
       { ...REPORT, id: "ct-0010", label: "Urgent" },
     ];
-    const problems = triageTask.checkCases?.(cases, makeStudy()) ?? [];
+    const problems = cases.flatMap((testCase) => triageTask.checkCase?.(testCase, makeStudy()) ?? []);
     expect(problems.map((problem) => [problem.code, problem.describe()])).toEqual([
       [
         "invalid-case",
@@ -178,7 +180,7 @@ describe("triageTask.checkCases", () => {
       suite: { path: "reports.csv", fields: { text: "report_text", label: "severity" } },
       labels: ["low", "high"],
     });
-    const [problem] = triageTask.checkCases?.([{ ...REPORT, label: "medium" }], study) ?? [];
-    expect(problem.location).toEqual({ file: "reports.csv", field: "severity (mapped to label)" });
+    const problem = triageTask.checkCase?.({ ...REPORT, label: "medium" }, study);
+    expect(problem?.location).toEqual({ file: "reports.csv", field: "severity (mapped to label)" });
   });
 });

@@ -23,31 +23,24 @@ export function gradeTriage(
 }
 
 /** One InputError per case whose label is not in the study's label set. */
-export function checkTriageCases(
-  cases: readonly TriageCase[],
+export function checkTriageCase(
+  testCase: TriageCase,
   study: Pick<Study, "labels" | "suite">,
-): InputError[] {
+): InputError | undefined {
   const labels = triageLabels(study);
-  const allowed = new Set(labels);
+  if (labels.includes(testCase.label)) return undefined;
   const column = study.suite.fields?.label;
   const field = column === undefined || column === "label" ? "label" : `${column} (mapped to label)`;
-  const problems: InputError[] = [];
-  for (const testCase of cases) {
-    if (allowed.has(testCase.label)) continue;
-    const near = labels.find(
-      (label) => label.trim().toLowerCase() === String(testCase.label).trim().toLowerCase(),
-    );
-    const hint = near === undefined ? "" : ` (labels must match exactly: did you mean "${near}"?)`;
-    problems.push(
-      new InputError(
-        `case "${testCase.id}": label ${JSON.stringify(testCase.label)} is not one of the study's labels ` +
-          `${labels.join(", ")}${hint}`,
-        { file: study.suite.path, field },
-        "invalid-case",
-      ),
-    );
-  }
-  return problems;
+  const near = labels.find(
+    (label) => label.trim().toLowerCase() === String(testCase.label).trim().toLowerCase(),
+  );
+  const hint = near === undefined ? "" : ` (labels must match exactly: did you mean "${near}"?)`;
+  return new InputError(
+    `case "${testCase.id}": label ${JSON.stringify(testCase.label)} is not one of the study's labels ` +
+      `${labels.join(", ")}${hint}`,
+    { file: study.suite.path, field },
+    "invalid-case",
+  );
 }
 
 /**
@@ -61,5 +54,5 @@ export const triageTask: Task<TriageCase, TriageGrade> = {
   caseText: (testCase) => testCase.text,
   responseSchema: (study) => triageResponseSchema(triageLabels(study)),
   grade: (testCase, completion, study) => gradeTriage(testCase, completion, study),
-  checkCases: (cases, study) => checkTriageCases(cases, study),
+  checkCase: (testCase, study) => checkTriageCase(testCase, study),
 };

@@ -2,6 +2,7 @@ import { analyzeStudy, type Report } from "../analysis/index.ts";
 import type { Suite } from "../core/case.ts";
 import type { ModelIdentity } from "../core/chat.ts";
 import type { Study } from "../core/study.ts";
+import { percent } from "../report/format.ts";
 import { writeReports } from "../report/index.ts";
 import type { RunRecord, Store } from "../store/store.ts";
 import type { Task } from "../tasks/task.ts";
@@ -42,15 +43,13 @@ export async function buildReport(options: {
 
 /** A short summary for the terminal: one line per model, one per comparison. */
 export function summarize(report: Report): string {
-  const percent = (value: number | null | undefined) =>
-    value == null ? "—" : `${(value * 100).toFixed(1)}%`;
   const lines = [
     report.run.complete ? "Run complete." : "Run INCOMPLETE: some jobs ended in errors; run again to resume.",
   ];
   for (const model of report.models) {
     const accuracy = model.accuracy;
     const estimate = accuracy
-      ? `${percent(accuracy.estimate)} (95% CI ${percent(accuracy.lower)}–${percent(accuracy.upper)})`
+      ? `${percent(accuracy.estimate)}% (95% CI ${percent(accuracy.lower)}%–${percent(accuracy.upper)}%)`
       : "no answers";
     lines.push(`  ${model.id}: ${estimate}, n = ${model.n}, errors ${model.outcomes.error}`);
   }

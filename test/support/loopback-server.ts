@@ -76,3 +76,14 @@ export function jsonObject(body: string): Record<string, unknown> {
     return {};
   }
 }
+
+/** Sends a whole body with its length; the content type is the one the imitated server sends. */
+export function sendBody(
+  response: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: string,
+): void {
+  response.writeHead(status, { ...headers, "content-length": Buffer.byteLength(body) });
+  response.end(body);
+}

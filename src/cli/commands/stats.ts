@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { InputError } from "../../core/errors.ts";
+import { unguardCsvCell } from "../../report/csv.ts";
 import {
   adjustPValues,
   BINOMIAL_INTERVAL_METHODS,
@@ -354,9 +355,11 @@ export function register(program: Command): void {
           );
         }
         if (options.where !== undefined) {
-          const [column, value] = options.where.split("=");
+          const separator = options.where.indexOf("=");
+          const column = options.where.slice(0, separator);
+          const value = options.where.slice(separator + 1);
           const index = csv.header.indexOf(column);
-          if (index < 0 || value === undefined) {
+          if (separator < 0 || index < 0) {
             throw new InputError(`"${options.where}" must be COLUMN=VALUE with a column of the file`, {
               field: "--where",
             });
@@ -565,7 +568,7 @@ function readCsv(file: string): Csv {
         line: row.line,
       });
     }
-    row.cells = row.cells.map((cell) => cell.trim());
+    row.cells = row.cells.map((cell) => unguardCsvCell(cell.trim()));
   }
   return { header, rows };
 }

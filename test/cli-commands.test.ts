@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -104,6 +105,15 @@ describe("clinval runs list", () => {
     const store = join(folder, "empty", "clinval.db");
     const result = await runCli(["runs", "list", "--store", store]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(`No runs in ${store}.\n`);
+    expect(result.stdout).toBe(`No runs: there is no store at ${store}.\n`);
+    expect(existsSync(join(folder, "empty"))).toBe(false);
+    expect((await runCli(["runs", "list", "--store", store, "--json"])).stdout).toBe("[]\n");
+    const report = await runCli(["report", "latest", "--store", store]);
+    expect(report).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `clinval: there is no store at ${store}: run a study first (clinval run STUDY), or name the store with --store\n`,
+    });
+    expect(existsSync(join(folder, "empty"))).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -28,6 +29,20 @@ describe("writeReports", () => {
     expect((await readFile(paths[1], "utf8")).split("\n")[0]).toMatch(/^\*\*Run incomplete: /);
     expect(await readFile(paths[2], "utf8")).toMatch(/^<!doctype html>/);
     expect((await readFile(paths[3], "utf8")).split("\r\n")).toHaveLength(10);
+  });
+
+  it("removes the temporaries that a killed writer left behind, and only those", async () => {
+    const output = await mkdtemp(join(tmpdir(), "clinval-reports-"));
+    directories.push(output);
+    const gone = spawnSync(process.execPath, ["-e", ""]).pid;
+    const left = [`report.json.${gone}.tmp`, `cases.csv.${gone}.tmp`];
+    const kept = [`report.md.${process.ppid}.tmp`, "notes.tmp", `report.json.${gone}.tmp.bak`];
+    for (const name of [...left, ...kept]) await writeFile(join(output, name), "partial");
+    const { report, details } = smallAnalysis();
+    await writeReports(report, details, output);
+    expect((await readdir(output)).sort()).toEqual(
+      ["cases.csv", "report.html", "report.json", "report.md", ...kept].sort(),
+    );
   });
 
   it("replaces the reports of an earlier build", async () => {

@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Report, ReportDetails } from "../analysis/report-types.ts";
 import { renderCasesCsv } from "./cases-csv.ts";
@@ -29,6 +29,7 @@ export async function writeReports(
     "cases.csv": renderCasesCsv(report, details),
   };
   await mkdir(outputDirectory, { recursive: true });
+  await removeStaleTemporaries(outputDirectory);
   const paths: string[] = [];
   for (const name of REPORT_FILES) {
     const path = join(outputDirectory, name);
@@ -38,4 +39,24 @@ export async function writeReports(
     paths.push(path);
   }
   return paths;
+}
+
+const TEMPORARY = /^(?:report\.json|report\.md|report\.html|cases\.csv)\.(\d+)\.tmp$/;
+
+/** Removes what an earlier writer killed half-way left behind: temporaries of processes that are gone. */
+async function removeStaleTemporaries(outputDirectory: string): Promise<void> {
+  for (const name of await readdir(outputDirectory)) {
+    const pid = TEMPORARY.exec(name)?.[1];
+    if (pid !== undefined && !processIsAlive(Number(pid)))
+      await rm(join(outputDirectory, name), { force: true });
+  }
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

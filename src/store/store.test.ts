@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -108,13 +108,63 @@ describe("openStore failures", () => {
     });
   });
 
-  it("refuses a file that is not a database", async () => {
+  it("refuses a file that is not a database and leaves it as it was", async () => {
     const notDatabase = join(folder, "notes.db");
     writeFileSync(notDatabase, "x".repeat(4096));
     await expect(openStore(notDatabase)).rejects.toMatchObject({
-      code: "store-open",
-      message: expect.stringContaining(`cannot open the store at ${notDatabase}: `),
+      code: "store-foreign",
+      message: `${notDatabase} is not a clinval store (not an SQLite database, or a damaged one); it was left untouched. Name another file with --store, or restore it from a backup`,
     });
+    expect(readFileSync(notDatabase, "utf8")).toBe("x".repeat(4096));
+  });
+
+  it("refuses an SQLite database of another program, byte-identical afterwards", async () => {
+    const foreign = join(folder, "other.sqlite");
+    const other = createClient({ url: pathToFileURL(foreign).href });
+    await other.execute("CREATE TABLE patients (id INTEGER PRIMARY KEY, name TEXT)");
+    await other.execute("INSERT INTO patients (name) VALUES ('x')");
+    other.close();
+    const before = readFileSync(foreign);
+    for (const readOnly of [false, true]) {
+      await expect(openStore(foreign, { readOnly })).rejects.toMatchObject({
+        code: "store-foreign",
+        message: `${foreign} is an SQLite database of another program, not a clinval store; it was left untouched. Name another file with --store`,
+      });
+    }
+    expect(readFileSync(foreign).equals(before)).toBe(true);
+    expect(readdirSync(folder).filter((name) => name.startsWith("other"))).toEqual(["other.sqlite"]);
+  });
+
+  it("refuses a store of a newer clinval, byte-identical afterwards", async () => {
+    const newer = join(folder, "newer.db");
+    const created = await openStore(newer);
+    await created.close();
+    const client = createClient({ url: pathToFileURL(newer).href });
+    await client.execute("INSERT INTO migrations (version, name, applied_at) VALUES (99, 'future', 'then')");
+    client.close();
+    const before = readFileSync(newer);
+    await expect(openStore(newer)).rejects.toMatchObject({
+      code: "store-too-new",
+      message: `the store at ${newer} is at schema version 99, newer than this clinval knows (${Math.max(...MIGRATIONS.map((migration) => migration.version))}); it was left untouched. Update clinval to use it`,
+    });
+    expect(readFileSync(newer).equals(before)).toBe(true);
+  });
+
+  it("read-only: never creates a store, and refuses writes to one that exists", async () => {
+    const missing = join(folder, "missing", "clinval.db");
+    await expect(openStore(missing, { readOnly: true })).rejects.toMatchObject({
+      code: "store-missing",
+      message: `there is no store at ${missing}: run a study first (clinval run STUDY), or name the store with --store`,
+    });
+    expect(existsSync(join(folder, "missing"))).toBe(false);
+    const run = await store.createRun({ study, studyHash: "hash", suite });
+    const reader = await openStore(join(folder, "nested", "clinval.db"), { readOnly: true });
+    try {
+      expect((await reader.getRun(run.id))?.id).toBe(run.id);
+      await expect(reader.createRun({ study, studyHash: "hash", suite })).rejects.toThrow(/readonly/i);
+    } finally {
+      await reader.close();
+    }
   });
 });
 
@@ -159,6 +209,16 @@ describe("runs", () => {
     expect(run).toEqual(expected);
     expect(await store.getRun("run-1")).toEqual(expected);
     expect(await store.getRun("run-2")).toBeUndefined();
+  });
+
+  it("stores no password of a model's address", async () => {
+    const withPassword = makeStudy([
+      { id: "a", provider: "openai", model: "m", baseUrl: "http://alice:hunter2@gpu-01:8000/v1" },
+    ]);
+    const run = await store.createRun({ study: withPassword, studyHash: "hash", suite });
+    expect(run.study.models[0].baseUrl).toBe("http://alice:***@gpu-01:8000/v1");
+    expect((await store.getRun(run.id))?.study.models[0].baseUrl).toBe("http://alice:***@gpu-01:8000/v1");
+    expect(JSON.stringify(await inspect("SELECT * FROM runs"))).not.toContain("hunter2");
   });
 
   it("gives new runs readable, distinct ids", async () => {

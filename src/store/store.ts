@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Client, createClient, type InStatement, type Row } from "@libsql/client";
@@ -12,6 +12,7 @@ import type { JobFailure, JobResult } from "../runner/job-result.ts";
 import type { ResponseCache } from "../runner/run-study.ts";
 import { JsonKeyReader } from "./json-key-reader.ts";
 import { MIGRATIONS, migrate } from "./migrations.ts";
+import { redactCredentials } from "./redact-credentials.ts";
 import { hashCases } from "./study-hash.ts";
 import { type Row as QueuedRow, type Upsert, WriteQueue } from "./write-queue.ts";
 
@@ -85,37 +86,127 @@ export interface Store extends ResponseCache {
   close(): Promise<void>;
 }
 
-/** Opens (creating if needed) the store at `path` and brings its schema up to date. */
-export async function openStore(path: string): Promise<Store> {
-  const { client, path: absolute } = await openDatabase(path);
+export interface OpenStoreOptions {
+  /**
+   * For commands that only read: the store must already exist (nothing is created), and the connection
+   * refuses writes. An older schema is still brought up to date first, since reading needs it.
+   */
+  readOnly?: boolean;
+}
+
+/** Opens (creating if needed, unless read-only) the store at `path` and brings its schema up to date. */
+export async function openStore(path: string, options: OpenStoreOptions = {}): Promise<Store> {
+  const { client, path: absolute } = await openDatabase(path, options);
   return new LibsqlStore(absolute, client);
 }
+
+/** Written into every store this clinval creates (SQLite's `application_id`): "clnv". */
+const CLINVAL_APPLICATION_ID = 0x636c6e76;
+const SQLITE_HEADER = "SQLite format 3\0";
 
 /**
  * The store's database connection, created if needed, in WAL mode with durable commits and the schema
  * brought up to date. For the few parts that keep their own tables in the store (the embedding cache).
+ * Before anything is written, the file is checked to be a clinval store this version can use: a file
+ * that is not SQLite, an SQLite database of another program, or a store of a newer clinval is refused
+ * and left exactly as it was.
  */
-export async function openDatabase(path: string): Promise<{ client: Client; path: string }> {
+export async function openDatabase(
+  path: string,
+  options: OpenStoreOptions = {},
+): Promise<{ client: Client; path: string }> {
   const absolute = resolve(path);
+  const exists = existsSync(absolute);
+  if (options.readOnly && !exists) {
+    throw new ClinvalError(
+      "store-missing",
+      `there is no store at ${absolute}: run a study first (clinval run STUDY), or name the store with --store`,
+    );
+  }
+  if (exists) checkSqliteHeader(absolute);
   let client: Client;
   try {
-    mkdirSync(dirname(absolute), { recursive: true });
+    if (!exists) mkdirSync(dirname(absolute), { recursive: true });
     // One connection: libSQL runs statements synchronously, so more would only contend for the write lock.
     client = createClient({ url: pathToFileURL(absolute).href, concurrency: 1, timeout: 10_000 });
   } catch (error) {
     throw new ClinvalError("store-open", `cannot open the store at ${absolute}: ${describe(error)}`);
   }
   try {
+    const empty = await checkIdentity(client, absolute);
+    if (empty) await client.execute(`PRAGMA application_id = ${CLINVAL_APPLICATION_ID}`);
     await client.execute("PRAGMA journal_mode = WAL");
     await client.execute("PRAGMA synchronous = FULL");
     await client.execute("PRAGMA wal_autocheckpoint = 10000");
     await migrate(client, MIGRATIONS);
+    if (options.readOnly) await client.execute("PRAGMA query_only = ON");
   } catch (error) {
     client.close();
     if (error instanceof ClinvalError) throw error;
     throw new ClinvalError("store-open", `cannot open the store at ${absolute}: ${describe(error)}`);
   }
   return { client, path: absolute };
+}
+
+/** An existing, non-empty file must begin as every SQLite database does. */
+function checkSqliteHeader(path: string): void {
+  let header: Buffer;
+  try {
+    const descriptor = openSync(path, "r");
+    try {
+      header = Buffer.alloc(SQLITE_HEADER.length);
+      header = header.subarray(0, readSync(descriptor, header, 0, header.length, 0));
+    } finally {
+      closeSync(descriptor);
+    }
+  } catch (error) {
+    throw new ClinvalError("store-open", `cannot open the store at ${path}: ${describe(error)}`);
+  }
+  if (header.length > 0 && header.toString("latin1") !== SQLITE_HEADER) {
+    throw new ClinvalError(
+      "store-foreign",
+      `${path} is not a clinval store (not an SQLite database, or a damaged one); it was left untouched. ` +
+        "Name another file with --store, or restore it from a backup",
+    );
+  }
+}
+
+/**
+ * Reads only: a database with tables but none of clinval's bookkeeping, or marked by another program,
+ * is not ours; one from a newer clinval cannot be used by this one. Returns true for a database without
+ * tables (new).
+ */
+async function checkIdentity(client: Client, path: string): Promise<boolean> {
+  const applicationId = Number((await client.execute("PRAGMA application_id")).rows[0][0]);
+  const tables = new Set(
+    (await client.execute("SELECT name FROM sqlite_master WHERE type = 'table'")).rows.map((row) =>
+      String(row[0]),
+    ),
+  );
+  const foreign =
+    (applicationId !== 0 && applicationId !== CLINVAL_APPLICATION_ID) ||
+    (tables.size > 0 && !tables.has("migrations"));
+  if (foreign) {
+    throw new ClinvalError(
+      "store-foreign",
+      `${path} is an SQLite database of another program, not a clinval store; it was left untouched. ` +
+        "Name another file with --store",
+    );
+  }
+  if (tables.has("migrations")) {
+    const version = Number(
+      (await client.execute("SELECT coalesce(max(version), 0) FROM migrations")).rows[0][0],
+    );
+    const latest = Math.max(...MIGRATIONS.map((migration) => migration.version));
+    if (version > latest) {
+      throw new ClinvalError(
+        "store-too-new",
+        `the store at ${path} is at schema version ${version}, newer than this clinval knows (${latest}); ` +
+          "it was left untouched. Update clinval to use it",
+      );
+    }
+  }
+  return tables.size === 0;
 }
 
 function describe(error: unknown): string {
@@ -139,6 +230,7 @@ class LibsqlStore implements Store {
   async createRun(run: NewRun): Promise<RunRecord> {
     const startedAt = run.startedAt ?? new Date().toISOString();
     const id = run.id ?? newRunId(startedAt);
+    const study = redactCredentials(run.study);
     const { statement, casesSha256 } = suiteInsert(run.suite);
     await this.#writes.flush();
     await this.#client.batch(
@@ -150,8 +242,8 @@ class LibsqlStore implements Store {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)`,
           args: [
             id,
-            run.study.name,
-            JSON.stringify(run.study),
+            study.name,
+            JSON.stringify(study),
             run.studyHash,
             run.suite.id,
             run.suite.source,
@@ -165,8 +257,8 @@ class LibsqlStore implements Store {
     );
     return {
       id,
-      studyName: run.study.name,
-      study: run.study,
+      studyName: study.name,
+      study,
       studyHash: run.studyHash,
       suite: { id: run.suite.id, source: run.suite.source, sha256: run.suite.sha256, casesSha256 },
       startedAt,

@@ -28,7 +28,7 @@ export function register(program: Command): void {
       ) => {
         if (options.strict && options.lenient)
           throw new InputError("choose one of --strict and --lenient", {});
-        const store = await openStore(storePath(options.store));
+        const store = await openStore(storePath(options.store), { readOnly: true });
         try {
           const run = runId === "latest" ? (await store.listRuns())[0] : await store.getRun(runId);
           if (!run) throw new InputError(`no run "${runId}" in ${store.path}`, { field: "run-id" });

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { openStore } from "../../store/store.ts";
 import { STORE_OPTION, storePath } from "../options.ts";
@@ -10,7 +12,12 @@ export function register(program: Command): void {
     .option(STORE_OPTION.flags, STORE_OPTION.description)
     .option("--json", "print JSON")
     .action(async (options: { store?: string; json?: boolean }) => {
-      const store = await openStore(storePath(options.store));
+      const path = storePath(options.store);
+      if (!existsSync(path)) {
+        process.stdout.write(options.json ? "[]\n" : `No runs: there is no store at ${resolve(path)}.\n`);
+        return;
+      }
+      const store = await openStore(path, { readOnly: true });
       try {
         const listing = await store.listRuns();
         if (options.json) {

@@ -394,6 +394,38 @@ describe("Ctrl-C during clinval run", () => {
   });
 });
 
+describe("two clinval run processes on one study and one store", () => {
+  it("asks the model once per job: the second is refused while the first holds the run", async () => {
+    const cases = makeCases(Array.from({ length: 12 }, (_, index) => `dup-${index + 1}`));
+    const server = await startServer(() => delayed(100, ANSWER));
+    const study = await writeStudy("twice", server.url, cases);
+    const start = () => {
+      const child = spawn(
+        process.execPath,
+        [join(projectRoot, "bin", "clinval.js"), "run", study, "--store", storePath],
+        { cwd: folder, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      return { output: collect(child), exit: exited(child) };
+    };
+    const [first, second] = [start(), start()];
+    const exits = await Promise.all([first.exit, second.exit]);
+    const outputs = [first.output.stderr(), second.output.stderr()];
+
+    expect(countByCase(server.requests, cases)).toEqual(
+      Object.fromEntries(cases.map((testCase) => [testCase.id, 1])),
+    );
+    expect(exits.map((exit) => exit.code).sort()).toEqual([0, 1]);
+    const refused = outputs[exits.findIndex((exit) => exit.code === 1)];
+    expect(refused).toMatch(
+      /^clinval: run \S+ is being run by another clinval \(process \d+ on \S+\); its answers are not asked for twice\. Wait for it to finish, or stop it and run again to resume$/m,
+    );
+    expect(refused).not.toMatch(/unexpected error|\n\s+at /);
+    const runs = JSON.parse((await runCli(["runs", "list", "--json", "--store", storePath])).stdout);
+    expect(runs).toHaveLength(1);
+    await expectOneAnswerPerCase(runs[0].id, cases);
+  });
+});
+
 function collect(child: ChildProcess): { stdout(): string; stderr(): string } {
   let stdout = "";
   let stderr = "";

@@ -66,7 +66,9 @@ describe("LibsqlEmbeddingCache", () => {
     await store.close();
 
     const client = createClient({ url: pathToFileURL(path).href });
-    expect(await migrate(client, [...MIGRATIONS, EMBEDDING_CACHE_MIGRATION])).toBe(2);
+    expect(await migrate(client, [...MIGRATIONS, EMBEDDING_CACHE_MIGRATION])).toBe(
+      Math.max(...MIGRATIONS.map((migration) => migration.version)),
+    );
     expect(await (await LibsqlEmbeddingCache.create(client, "e")).get(["k"])).toEqual(
       new Map([["k", [0.5]]]),
     );

@@ -1,6 +1,7 @@
 import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Report, ReportDetails } from "../analysis/report-types.ts";
+import { processIsAlive } from "../runner/process-is-alive.ts";
 import { renderCasesCsv } from "./cases-csv.ts";
 import { renderHtml } from "./html-report.ts";
 import { renderMarkdown } from "./markdown-report.ts";
@@ -49,14 +50,5 @@ async function removeStaleTemporaries(outputDirectory: string): Promise<void> {
     const pid = TEMPORARY.exec(name)?.[1];
     if (pid !== undefined && !processIsAlive(Number(pid)))
       await rm(join(outputDirectory, name), { force: true });
-  }
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

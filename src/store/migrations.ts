@@ -77,6 +77,16 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
   EMBEDDING_CACHE_MIGRATION,
+  {
+    version: 5,
+    name: "run leases",
+    statements: [
+      "ALTER TABLE runs ADD COLUMN lease_holder TEXT",
+      "ALTER TABLE runs ADD COLUMN lease_host TEXT",
+      "ALTER TABLE runs ADD COLUMN lease_pid INTEGER",
+      "ALTER TABLE runs ADD COLUMN lease_expires_at TEXT",
+    ],
+  },
 ];
 
 /**

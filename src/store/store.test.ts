@@ -1,5 +1,6 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createClient } from "@libsql/client";
@@ -296,6 +297,73 @@ describe("runs", () => {
       { id: "old", done: 0, errors: 0 },
     ]);
     expect(runs[0]).toEqual({ ...(await store.getRun("new")), done: 1, errors: 1 });
+  });
+});
+
+describe("run leases", () => {
+  const hash = "hash";
+  async function setLease(runId: string, host: string, pid: number, expiresAt: string) {
+    const client = createClient({ url: pathToFileURL(store.path).href });
+    await client.execute({
+      sql: "UPDATE runs SET lease_holder = 'x', lease_host = ?, lease_pid = ?, lease_expires_at = ? WHERE id = ?",
+      args: [host, pid, expiresAt, runId],
+    });
+    client.close();
+  }
+
+  it("lets one process run a run at a time, and the next resume it once the lease is given up", async () => {
+    const { run, resumed } = await store.startRun({ study, studyHash: hash, suite, resume: true });
+    expect(resumed).toBe(false);
+    const other = await openStore(store.path);
+    try {
+      await expect(other.startRun({ study, studyHash: hash, suite, resume: true })).rejects.toMatchObject({
+        code: "run-busy",
+        message: `run ${run.id} is being run by another clinval (process ${process.pid} on ${hostname()}); its answers are not asked for twice. Wait for it to finish, or stop it and run again to resume`,
+      });
+      expect(await store.renewLease(run.id)).toBe(true);
+      await store.releaseLease(run.id);
+      const again = await other.startRun({ study, studyHash: hash, suite, resume: true });
+      expect(again).toEqual({ run: expect.objectContaining({ id: run.id }), resumed: true });
+      expect(await store.renewLease(run.id)).toBe(false);
+      expect((await store.listRuns()).length).toBe(1);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("takes over from a process of this machine that is gone, at once", async () => {
+    const { run } = await store.startRun({ study, studyHash: hash, suite, resume: true });
+    const gone = spawnSync(process.execPath, ["-e", ""]).pid as number;
+    await setLease(run.id, hostname(), gone, new Date(Date.now() + 60_000).toISOString());
+    expect(await store.startRun({ study, studyHash: hash, suite, resume: true })).toEqual({
+      run: expect.objectContaining({ id: run.id }),
+      resumed: true,
+    });
+  });
+
+  it("takes an expired lease of another machine only with force", async () => {
+    const { run } = await store.startRun({ study, studyHash: hash, suite, resume: true });
+    await setLease(run.id, "gpu-07", 4242, "2026-01-01T00:00:00.000Z");
+    await expect(store.startRun({ study, studyHash: hash, suite, resume: true })).rejects.toMatchObject({
+      code: "run-busy",
+      message: `run ${run.id} was being run by process 4242 on gpu-07, which stopped renewing its lease at 2026-01-01T00:00:00.000Z. If that process is gone, run again with --force to take the run over`,
+    });
+    await setLease(run.id, "gpu-07", 4242, new Date(Date.now() + 60_000).toISOString());
+    await expect(
+      store.startRun({ study, studyHash: hash, suite, resume: true, force: true }),
+    ).rejects.toMatchObject({ code: "run-busy" });
+    await setLease(run.id, "gpu-07", 4242, "2026-01-01T00:00:00.000Z");
+    expect(await store.startRun({ study, studyHash: hash, suite, resume: true, force: true })).toEqual({
+      run: expect.objectContaining({ id: run.id }),
+      resumed: true,
+    });
+  });
+
+  it("starts a new run beside a leased one when asked not to resume", async () => {
+    const { run } = await store.startRun({ study, studyHash: hash, suite, resume: true });
+    const fresh = await store.startRun({ study, studyHash: hash, suite, resume: false });
+    expect(fresh.resumed).toBe(false);
+    expect(fresh.run.id).not.toBe(run.id);
   });
 });
 

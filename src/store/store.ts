@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readSync } from "node:fs";
+import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Client, createClient, type InStatement, type Row } from "@libsql/client";
@@ -9,6 +10,7 @@ import { ClinvalError } from "../core/errors.ts";
 import type { Study } from "../core/study.ts";
 import { jobId } from "../runner/job-id.ts";
 import type { JobFailure, JobResult } from "../runner/job-result.ts";
+import { processIsAlive } from "../runner/process-is-alive.ts";
 import type { ResponseCache } from "../runner/run-study.ts";
 import { JsonKeyReader } from "./json-key-reader.ts";
 import { MIGRATIONS, migrate } from "./migrations.ts";
@@ -60,6 +62,18 @@ export interface Store extends ResponseCache {
   createRun(run: NewRun): Promise<RunRecord>;
   /** The latest incomplete run of this study (same name and hash), to resume; undefined when there is none. */
   findResumableRun(studyName: string, studyHash: string): Promise<RunRecord | undefined>;
+  /**
+   * Finds the run to resume (unless `resume` is false) or records a new one, and takes its lease, in one
+   * write transaction: while this process holds the lease (renewed by `renewLease`), another that tries
+   * to run the same run is refused (`run-busy`) and never asks a model for its jobs. A lease whose holder
+   * is known to be gone (a process of this machine that no longer exists) is taken over; one that merely
+   * expired, only with `force`.
+   */
+  startRun(run: NewRun & { resume: boolean; force?: boolean }): Promise<{ run: RunRecord; resumed: boolean }>;
+  /** Extends this process's lease on a run; false when it no longer holds it (another took it over). */
+  renewLease(runId: string): Promise<boolean>;
+  /** Gives up this process's lease on a run. */
+  releaseLease(runId: string): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;
   /** Every run, newest first, with its counts. */
   listRuns(): Promise<RunListing[]>;
@@ -213,10 +227,18 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** How long a lease holds without a heartbeat; `renewLease` is meant to be called well within it. */
+export const LEASE_MS = 30_000;
+
+function leaseExpiry(): string {
+  return new Date(Date.now() + LEASE_MS).toISOString();
+}
+
 class LibsqlStore implements Store {
   readonly #client: Client;
   readonly #writes: WriteQueue;
   readonly #responses: JsonKeyReader;
+  readonly #leaseHolder = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 
   constructor(
     readonly path: string,
@@ -228,43 +250,60 @@ class LibsqlStore implements Store {
   }
 
   async createRun(run: NewRun): Promise<RunRecord> {
-    const startedAt = run.startedAt ?? new Date().toISOString();
-    const id = run.id ?? newRunId(startedAt);
-    const study = redactCredentials(run.study);
-    const { statement, casesSha256 } = suiteInsert(run.suite);
     await this.#writes.flush();
-    await this.#client.batch(
-      [
-        statement,
-        {
-          sql: `INSERT INTO runs (id, study_name, study, study_hash, suite_id, suite_source, suite_sha256,
-                  suite_cases_sha256, started_at, finished_at, complete)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)`,
-          args: [
-            id,
-            study.name,
-            JSON.stringify(study),
-            run.studyHash,
-            run.suite.id,
-            run.suite.source,
-            run.suite.sha256,
-            casesSha256,
-            startedAt,
-          ],
-        },
-      ],
-      "write",
-    );
-    return {
-      id,
-      studyName: study.name,
-      study,
-      studyHash: run.studyHash,
-      suite: { id: run.suite.id, source: run.suite.source, sha256: run.suite.sha256, casesSha256 },
-      startedAt,
-      finishedAt: null,
-      complete: false,
-    };
+    const { statements, record } = runInsert(run);
+    await this.#client.batch(statements, "write");
+    return record;
+  }
+
+  async startRun(
+    request: NewRun & { resume: boolean; force?: boolean },
+  ): Promise<{ run: RunRecord; resumed: boolean }> {
+    await this.#writes.flush();
+    const transaction = await this.#client.transaction("write");
+    try {
+      const found = request.resume
+        ? await transaction.execute({
+            sql: `SELECT * FROM runs WHERE study_name = ? AND study_hash = ? AND complete = 0
+                  ORDER BY started_at DESC, rowid DESC LIMIT 1`,
+            args: [request.study.name, request.studyHash],
+          })
+        : undefined;
+      const row = found?.rows[0];
+      if (row !== undefined) checkLease(row, request.force === true);
+      let run: RunRecord;
+      if (row === undefined) {
+        const { statements, record } = runInsert(request);
+        await transaction.batch(statements);
+        run = record;
+      } else {
+        run = runFromRow(row);
+      }
+      await transaction.execute({
+        sql: "UPDATE runs SET lease_holder = ?, lease_host = ?, lease_pid = ?, lease_expires_at = ? WHERE id = ?",
+        args: [this.#leaseHolder, hostname(), process.pid, leaseExpiry(), run.id],
+      });
+      await transaction.commit();
+      return { run, resumed: row !== undefined };
+    } finally {
+      transaction.close();
+    }
+  }
+
+  async renewLease(runId: string): Promise<boolean> {
+    const result = await this.#client.execute({
+      sql: "UPDATE runs SET lease_expires_at = ? WHERE id = ? AND lease_holder = ?",
+      args: [leaseExpiry(), runId, this.#leaseHolder],
+    });
+    return result.rowsAffected === 1;
+  }
+
+  async releaseLease(runId: string): Promise<void> {
+    await this.#client.execute({
+      sql: `UPDATE runs SET lease_holder = NULL, lease_host = NULL, lease_pid = NULL, lease_expires_at = NULL
+            WHERE id = ? AND lease_holder = ?`,
+      args: [runId, this.#leaseHolder],
+    });
   }
 
   async findResumableRun(studyName: string, studyHash: string): Promise<RunRecord | undefined> {
@@ -409,6 +448,69 @@ function resultRows(runId: string, result: JobResult, now: string): QueuedRow[] 
     ],
   });
   return rows;
+}
+
+/** The statements that record a new run (and its suite), and the run as recorded. */
+function runInsert(run: NewRun): { statements: InStatement[]; record: RunRecord } {
+  const startedAt = run.startedAt ?? new Date().toISOString();
+  const id = run.id ?? newRunId(startedAt);
+  const study = redactCredentials(run.study);
+  const { statement, casesSha256 } = suiteInsert(run.suite);
+  return {
+    statements: [
+      statement,
+      {
+        sql: `INSERT INTO runs (id, study_name, study, study_hash, suite_id, suite_source, suite_sha256,
+                suite_cases_sha256, started_at, finished_at, complete)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)`,
+        args: [
+          id,
+          study.name,
+          JSON.stringify(study),
+          run.studyHash,
+          run.suite.id,
+          run.suite.source,
+          run.suite.sha256,
+          casesSha256,
+          startedAt,
+        ],
+      },
+    ],
+    record: {
+      id,
+      studyName: study.name,
+      study,
+      studyHash: run.studyHash,
+      suite: { id: run.suite.id, source: run.suite.source, sha256: run.suite.sha256, casesSha256 },
+      startedAt,
+      finishedAt: null,
+      complete: false,
+    },
+  };
+}
+
+/** Refuses a run whose lease another process may still hold (see `Store.startRun`). */
+function checkLease(row: Row, force: boolean): void {
+  if (row.lease_holder === null || row.lease_expires_at === null) return;
+  const host = String(row.lease_host);
+  const pid = Number(row.lease_pid);
+  if (host === hostname() && !processIsAlive(pid)) return;
+  const expiresAt = String(row.lease_expires_at);
+  const holder = `process ${pid} on ${host}`;
+  if (Date.parse(expiresAt) > Date.now()) {
+    throw new ClinvalError(
+      "run-busy",
+      `run ${String(row.id)} is being run by another clinval (${holder}); its answers are not asked for twice. ` +
+        "Wait for it to finish, or stop it and run again to resume",
+    );
+  }
+  if (!force) {
+    throw new ClinvalError(
+      "run-busy",
+      `run ${String(row.id)} was being run by ${holder}, which stopped renewing its lease at ${expiresAt}. ` +
+        "If that process is gone, run again with --force to take the run over",
+    );
+  }
 }
 
 function suiteInsert(suite: Suite): { statement: InStatement; casesSha256: string } {

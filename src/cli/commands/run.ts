@@ -4,7 +4,7 @@ import { InputError } from "../../core/errors.ts";
 import { createProvider } from "../../providers/create-provider.ts";
 import { type Provider, ProviderError } from "../../providers/provider.ts";
 import { runStudy } from "../../runner/run-study.ts";
-import { openStore } from "../../store/store.ts";
+import { LEASE_MS, openStore } from "../../store/store.ts";
 import { createStoreWriter } from "../../store/store-writer.ts";
 import { hashStudy } from "../../store/study-hash.ts";
 import { type OpenedStudy, openStudy } from "../../study/open-study.ts";
@@ -20,6 +20,7 @@ export interface RunOptions {
   new?: boolean;
   store?: string;
   lenient?: boolean;
+  force?: boolean;
 }
 
 export function register(program: Command): void {
@@ -37,6 +38,7 @@ export function register(program: Command): void {
     .option("--new", "start a new run instead of resuming the last incomplete one")
     .option(STORE_OPTION.flags, STORE_OPTION.description)
     .option("--lenient", "make lenient grading (fuzzy matches count) the primary analysis")
+    .option("--force", "take over a run whose earlier runner stopped renewing its lease (after it expired)")
     .action(async (studyPath: string, options: RunOptions) => {
       process.exitCode = await runCommand(studyPath, options);
     });
@@ -77,6 +79,8 @@ export async function executeStudy(opened: OpenedStudy, options: RunOptions): Pr
   };
   process.on("SIGINT", interrupt);
   process.on("SIGTERM", interrupt);
+  let heartbeat: NodeJS.Timeout | undefined;
+  let leased: string | undefined;
   try {
     const subset = options.limit !== undefined || options.only !== undefined;
     const studyHash = hashStudy(
@@ -84,11 +88,22 @@ export async function executeStudy(opened: OpenedStudy, options: RunOptions): Pr
       subset ? `${suite.sha256}:${suite.cases.map((testCase) => testCase.id).join(",")}` : suite.sha256,
       template,
     );
-    const resumable = options.new ? undefined : await store.findResumableRun(study.name, studyHash);
-    const run = resumable ?? (await store.createRun({ study, studyHash, suite }));
+    const { run, resumed } = await store.startRun({
+      study,
+      studyHash,
+      suite,
+      resume: !options.new,
+      force: options.force,
+    });
+    heartbeat = setInterval(() => {
+      void store.renewLease(run.id).then((held) => {
+        if (!held) controller.abort(new Error("another clinval took this run over"));
+      });
+    }, LEASE_MS / 3);
+    leased = run.id;
     const finished = await store.finishedJobs(run.id);
     process.stderr.write(
-      resumable
+      resumed
         ? `Resuming run ${run.id}: ${finished.size} answers already stored.\n`
         : `Run ${run.id}: ${study.models.length} models × ${suite.cases.length} cases × ${study.samples} sample(s), suite ${suite.id}.\n`,
     );
@@ -149,7 +164,9 @@ export async function executeStudy(opened: OpenedStudy, options: RunOptions): Pr
   } finally {
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);
+    clearInterval(heartbeat);
     await Promise.allSettled([...providers.values()].map((provider) => provider.close()));
+    if (leased !== undefined) await store.releaseLease(leased).catch(() => undefined);
     await store.close();
   }
 }

@@ -23,7 +23,7 @@ export const modelSpecSchema = z.strictObject({
   provider: z.enum(PROVIDERS),
   /** Model name on the server, a GGUF path or `hf:` URI (llama-cpp), or a classifier file (classifier). */
   model: z.string().min(1),
-  baseUrl: z.url().optional(),
+  baseUrl: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
   /** Name of the environment variable that holds the API key; the key itself never enters a file. */
   apiKeyEnv: z.string().min(1).optional(),
   concurrency: z.number().int().min(1).max(1024).default(1),
@@ -39,6 +39,16 @@ export const modelSpecSchema = z.strictObject({
   /** llama-cpp: CPU threads per decode; default every core this process may use (one for tiny models). */
   threads: z.number().int().positive().optional(),
 });
+
+/** Model keys that only some providers use; given to another provider, they would be silently ignored. */
+const PROVIDER_KEYS = {
+  baseUrl: ["openai", "ollama", "classifier"],
+  apiKeyEnv: ["openai", "classifier"],
+  lora: ["llama-cpp"],
+  contextSize: ["llama-cpp"],
+  gpu: ["llama-cpp"],
+  threads: ["llama-cpp"],
+} as const;
 
 export const fieldMappingSchema = z.record(z.string().min(1), z.string().min(1));
 
@@ -91,7 +101,26 @@ export const studySchema = z
       }
       seen.set(model.id, index);
     });
+    study.models.forEach((model, index) => {
+      for (const key of Object.keys(model) as Array<keyof typeof model>) {
+        const providers = PROVIDER_KEYS[key as keyof typeof PROVIDER_KEYS] as readonly string[] | undefined;
+        if (providers !== undefined && model[key] !== undefined && !providers.includes(model.provider)) {
+          context.addIssue({
+            code: "custom",
+            path: ["models", index, key],
+            message: `only for provider ${providers.join(" or ")}, not ${model.provider}`,
+          });
+        }
+      }
+    });
     study.compare?.forEach((pair, index) => {
+      if (pair[0] === pair[1]) {
+        context.addIssue({
+          code: "custom",
+          path: ["compare", index],
+          message: `compares "${pair[0]}" with itself; a comparison needs two different models`,
+        });
+      }
       pair.forEach((id, side) => {
         if (!seen.has(id)) {
           context.addIssue({
@@ -102,6 +131,13 @@ export const studySchema = z
         }
       });
     });
+    if (study.task !== "triage" && study.labels !== undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["labels"],
+        message: `labels belong to triage studies, not to a ${study.task} study`,
+      });
+    }
     if (study.task === "triage" && study.labels) {
       if (new Set(study.labels).size !== study.labels.length) {
         context.addIssue({ code: "custom", path: ["labels"], message: "labels must be distinct" });

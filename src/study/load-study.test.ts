@@ -1,11 +1,14 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { InputError } from "../core/errors.ts";
 import { loadStudy } from "./load-study.ts";
+import { openStudy } from "./open-study.ts";
 
 const directory = mkdtempSync(join(tmpdir(), "clinval-study-"));
+mkdirSync(join(directory, "models"));
+writeFileSync(join(directory, "models", "qwen.gguf"), "GGUF\u0003\u0000\u0000\u0000");
 function write(name: string, content: string | Buffer): string {
   const path = join(directory, name);
   writeFileSync(path, content);
@@ -104,6 +107,74 @@ describe("loadStudy", () => {
     );
     expect(await problems(write("latin.yaml", Buffer.from("name: caf\xe9\n", "latin1")))).toBe(
       `${join(directory, "latin.yaml")}:1: not valid UTF-8; save the study file as UTF-8`,
+    );
+  });
+
+  it("refuses, at the line that names it, what would only fail once models are called", async () => {
+    writeFileSync(join(directory, "models", "notes.gguf"), "not a model");
+    writeFileSync(join(directory, "a-file"), "x");
+    // openStudy: the files are checked when the study is opened for a run, after the schema.
+    const at = async (name: string, text: string) =>
+      ((await openStudy(write(name, text)).catch((caught: unknown) => caught)) as InputError).describe();
+    const file = (name: string) => join(directory, name);
+    expect(
+      await at(
+        "scheme.yaml",
+        valid.replace("provider: ollama", "provider: ollama\n    baseUrl: file:///etc/passwd"),
+      ),
+    ).toBe(`${file("scheme.yaml")}:8: models.0.baseUrl: must be an http:// or https:// URL`);
+    expect(
+      await at(
+        "script.yaml",
+        valid.replace("provider: ollama", "provider: ollama\n    baseUrl: javascript:alert(1)"),
+      ),
+    ).toBe(`${file("script.yaml")}:8: models.0.baseUrl: must be an http:// or https:// URL`);
+    expect(await at("self.yaml", `${valid}compare: [[r1-8b, r1-8b]]\n`)).toBe(
+      `${file("self.yaml")}:13: compare.0: compares "r1-8b" with itself; a comparison needs two different models`,
+    );
+    expect(await at("labels.yaml", `${valid}labels: [low, high]\n`)).toBe(
+      `${file("labels.yaml")}:13: labels: labels belong to triage studies, not to a diagnosis study`,
+    );
+    expect(
+      await at("lora.yaml", valid.replace("provider: ollama", "provider: ollama\n    lora: [./a.gguf]")),
+    ).toBe(`${file("lora.yaml")}:8: models.0.lora: only for provider llama-cpp, not ollama`);
+    expect(await at("missing.yaml", valid.replace("qwen.gguf", "absent.gguf"))).toBe(
+      `${file("missing.yaml")}:11: models.1.model: no GGUF model file at ${file("models/absent.gguf")}`,
+    );
+    expect(await at("magic.yaml", valid.replace("qwen.gguf", "notes.gguf"))).toBe(
+      `${file("magic.yaml")}:11: models.1.model: ${file("models/notes.gguf")} is not a GGUF file (it does not begin with "GGUF"); give a .gguf GGUF model`,
+    );
+    expect(
+      await at(
+        "classifier.yaml",
+        valid.replace(
+          "provider: llama-cpp\n    model: ./models/qwen.gguf",
+          "provider: classifier\n    model: ./probe.json",
+        ),
+      ),
+    ).toBe(
+      `${file("classifier.yaml")}:11: models.1.model: no classifier file at ${file("probe.json")}: train one with \`clinval train tfidf --suite CASES --out ${file("probe.json")}\` (or \`clinval train probe\`)`,
+    );
+    expect(await at("output.yaml", `${valid}output: ./a-file\n`)).toBe(
+      `${file("output.yaml")}:13: output: ${file("a-file")} is a file, not a folder for the reports`,
+    );
+    expect(await at("below.yaml", `${valid}output: ./a-file/reports\n`)).toBe(
+      `${file("below.yaml")}:13: output: ${file("a-file/reports")} cannot be created: ${file("a-file")} is a file`,
+    );
+  });
+
+  it("refuses a YAML alias bomb and an oversized study file without a stack trace", async () => {
+    const bomb = [
+      "name: &a [x, x, x, x, x, x, x, x, x, x]",
+      "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]",
+      "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]",
+      "d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]",
+    ].join("\n");
+    expect(await problems(write("bomb.yaml", bomb))).toBe(
+      `${join(directory, "bomb.yaml")}: too many YAML aliases (more than 100 expansions); write the study out without them`,
+    );
+    expect(await problems(write("huge.yaml", `${valid}# ${"x".repeat(1024 * 1024)}\n`))).toMatch(
+      /huge\.yaml: is \d+ characters long; a study file is at most 1048576$/,
     );
   });
 });

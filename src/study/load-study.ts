@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
-import { InputError, InputErrors } from "../core/errors.ts";
+import { InputError, InputErrors, type InputLocation } from "../core/errors.ts";
 import { DEFAULT_TRIAGE_LABELS, type Study } from "../core/study.ts";
 import { studySchema } from "../core/study-schema.ts";
 import { builtinSuitePath } from "../suites/builtin-suites.ts";
@@ -13,6 +13,13 @@ import { readTextFile } from "../suites/read-text-file.ts";
  */
 export async function loadStudy(path: string): Promise<Study> {
   const file = await readTextFile(path, "study file");
+  if (file.text.length > MAX_STUDY_BYTES) {
+    throw new InputError(
+      `is ${file.text.length} characters long; a study file is at most ${MAX_STUDY_BYTES}`,
+      { file: path },
+      "invalid-study",
+    );
+  }
   const lineCounter = new LineCounter();
   const document = parseDocument(file.text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
@@ -27,7 +34,18 @@ export async function loadStudy(path: string): Promise<Study> {
       ),
     );
   }
-  const parsed = studySchema.safeParse(document.toJS() ?? {});
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    throw new InputError(
+      `too many YAML aliases (more than ${MAX_ALIAS_COUNT} expansions); write the study out without them`,
+      { file: path },
+      "invalid-yaml",
+    );
+  }
+  const parsed = studySchema.safeParse(value);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => issueToError(issue, document, lineCounter, path));
     problems.sort((first, second) => (first.location.line ?? 0) - (second.location.line ?? 0));
@@ -35,6 +53,31 @@ export async function loadStudy(path: string): Promise<Study> {
   }
   checkBuiltinSuite(parsed.data.suite.id, document, lineCounter, path);
   return resolveStudy(parsed.data, path);
+}
+
+/** Where a field of a study file is written, for problems found after the study was read. */
+export async function studyLocation(file: string, field: Array<string | number>): Promise<InputLocation> {
+  const lineCounter = new LineCounter();
+  const document = parseDocument((await readTextFile(file, "study file")).text, { lineCounter });
+  return { file, line: lineAt(document, lineCounter, field), field: field.join(".") };
+}
+
+/** A study file is a page of settings: anything larger is not one. */
+const MAX_STUDY_BYTES = 1024 * 1024;
+/** Alias expansions allowed when reading a study (YAML's "billion laughs" stays out). */
+const MAX_ALIAS_COUNT = 100;
+
+/** The line of the deepest node of the path that exists in the document. */
+function lineAt(
+  document: ReturnType<typeof parseDocument>,
+  lineCounter: LineCounter,
+  path: ReadonlyArray<string | number>,
+): number | undefined {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = depth === 0 ? document.contents : document.getIn(path.slice(0, depth), true);
+    if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+  }
+  return undefined;
 }
 
 /** An unknown built-in suite id is an error of the study file, at the line of `suite.id`. */
@@ -69,12 +112,7 @@ function issueToError(
   if (issue.code === "unrecognized_keys") {
     message = `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((key) => `"${key}"`).join(", ")}`;
   }
-  // The line of the deepest node of the path that exists in the document.
-  let line: number | undefined;
-  for (let depth = path.length; depth >= 0 && line === undefined; depth--) {
-    const node = depth === 0 ? document.contents : document.getIn(path.slice(0, depth), true);
-    if (isNode(node) && node.range) line = lineCounter.linePos(node.range[0]).line;
-  }
+  let line = lineAt(document, lineCounter, path);
   if (issue.code === "unrecognized_keys" && issue.keys.length > 0) {
     const keyNode = findKeyNode(document, path, issue.keys[0]);
     if (keyNode !== undefined) line = lineCounter.linePos(keyNode).line;

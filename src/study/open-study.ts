@@ -1,12 +1,13 @@
 import type { Suite } from "../core/case.ts";
-import { InputError, InputErrors } from "../core/errors.ts";
+import { InputError, InputErrors, type InputLocation } from "../core/errors.ts";
 import type { Study } from "../core/study.ts";
 import { builtinSuitePath } from "../suites/builtin-suites.ts";
 import { readCaseFile } from "../suites/load-case-file.ts";
 import { readTextFile } from "../suites/read-text-file.ts";
 import { taskFor } from "../tasks/index.ts";
 import type { Task } from "../tasks/task.ts";
-import { loadStudy } from "./load-study.ts";
+import { checkStudyFiles } from "./check-study-files.ts";
+import { loadStudy, studyLocation } from "./load-study.ts";
 
 /** Everything a run needs that comes from the study file: the study, its cases, its task, its prompt template. */
 export interface OpenedStudy {
@@ -14,6 +15,8 @@ export interface OpenedStudy {
   suite: Suite;
   task: Task;
   template?: string;
+  /** Things worth saying that do not stop a run (a subgroup field that some cases lack). */
+  warnings: string[];
 }
 
 export async function openStudy(path: string): Promise<OpenedStudy> {
@@ -25,6 +28,14 @@ export async function openStudy(path: string): Promise<OpenedStudy> {
  * study (e.g. triage labels outside the study's label set).
  */
 export async function prepareStudy(study: Study): Promise<OpenedStudy> {
+  const fileProblems = await Promise.all(
+    checkStudyFiles(study).map(
+      async (problem) => new InputError(problem.message, await locate(study, problem.field), "invalid-study"),
+    ),
+  );
+  if (fileProblems.length > 0) {
+    throw fileProblems.length === 1 ? fileProblems[0] : new InputErrors(fileProblems);
+  }
   const task = await taskFor(study.task);
   const builtin = study.suite.id;
   const { suite, problems, lines } = await readCaseFile(
@@ -46,5 +57,33 @@ export async function prepareStudy(study: Study): Promise<OpenedStudy> {
   });
   if (caseProblems.length > 0) throw new InputErrors(caseProblems);
   const template = study.prompt ? (await readTextFile(study.prompt, "prompt template")).text : undefined;
-  return { study, suite, task, template };
+  if (template !== undefined) task.checkTemplate?.(template, study.prompt);
+  return { study, suite, task, template, warnings: await checkSubgroups(study, suite) };
+}
+
+/** A subgroup field must be in at least one case; one that some cases lack is worth a warning. */
+async function checkSubgroups(study: Study, suite: Suite): Promise<string[]> {
+  const warnings: string[] = [];
+  const problems: InputError[] = [];
+  for (const [index, field] of study.subgroups.entries()) {
+    const missing = suite.cases.filter((testCase) => {
+      const value = (testCase as Record<string, unknown>)[field];
+      return value === undefined || value === null || value === "";
+    }).length;
+    if (missing === suite.cases.length) {
+      const location = await locate(study, ["subgroups", index]);
+      problems.push(new InputError(`no case of ${suite.source} has the field "${field}"`, location));
+    } else if (missing > 0) {
+      warnings.push(
+        `subgroup "${field}": ${missing} of ${suite.cases.length} cases lack the field; they form no stratum`,
+      );
+    }
+  }
+  if (problems.length > 0) throw problems.length === 1 ? problems[0] : new InputErrors(problems);
+  return warnings;
+}
+
+/** The study file's line of a field, when the study came from a file. */
+function locate(study: Study, field: Array<string | number>): Promise<InputLocation> | InputLocation {
+  return study.file ? studyLocation(study.file, field) : { field: field.join(".") };
 }

@@ -106,7 +106,31 @@ describe("bad case files", () => {
     const path = write("mapped.csv", "id,body,diagnosis\n1,text,Gout\n");
     expect(
       await problemsOf(path, { ...diagnosis, fields: { presentation: "text" } } as typeof diagnosis),
-    ).toEqual([`${path}:2: text (mapped to presentation): column "text" is missing`]);
+    ).toEqual([
+      `${path}:1: fields.presentation: column "text" is in no case of the file (its columns: id, body, diagnosis)`,
+    ]);
+  });
+
+  it("says once that a mapped column is absent, and never falls back to the field's own column", async () => {
+    const path = write(
+      "fallback.jsonl",
+      '{"id": "1", "presentation": "own", "diagnosis": "Gout"}\n{"id": "2", "presentation": "own", "diagnosis": "Gout"}\n',
+    );
+    expect(
+      await problemsOf(path, { ...diagnosis, fields: { presentation: "text" } } as typeof diagnosis),
+    ).toEqual([
+      `${path}: fields.presentation: column "text" is in no case of the file (its columns: id, presentation, diagnosis)`,
+    ]);
+  });
+
+  it("refuses a key given twice in one case line", async () => {
+    const path = write(
+      "twice.jsonl",
+      '{"id": "1", "presentation": "a", "diagnosis": "Gout"}\n{"id": "2", "presentation": "a", "diagnosis": "Gout", "diagnosis": "Pseudogout"}\n',
+    );
+    expect(await problemsOf(path, diagnosis)).toEqual([
+      `${path}:2: the key "diagnosis" is given twice in one object`,
+    ]);
   });
 
   it("rejects an empty suite, a ragged CSV, a non-UTF-8 file and an unknown type", async () => {

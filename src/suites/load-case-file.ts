@@ -2,6 +2,7 @@ import { basename, extname } from "node:path";
 import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Case, Suite } from "../core/case.ts";
 import { InputError, InputErrors } from "../core/errors.ts";
+import { duplicateJsonKey } from "./duplicate-json-key.ts";
 import { parseCsvWithHeader } from "./parse-csv.ts";
 import { readTextFile } from "./read-text-file.ts";
 
@@ -47,9 +48,10 @@ export async function readCaseFile(
   const seenIds = new Map<string, number>();
   const mapping = options.fields ?? {};
   checkMapping(mapping, path, problems);
+  const absent = absentColumns(mapping, records, path, problems);
 
   for (const record of records) {
-    const testCase = mapRecord(record, mapping, options.requiredFields, path, problems);
+    const testCase = mapRecord(record, mapping, options.requiredFields, path, problems, absent);
     if (!testCase) continue;
     const firstLine = seenIds.get(testCase.id);
     if (firstLine !== undefined) {
@@ -119,6 +121,13 @@ function parseJsonLines(text: string, file: string, problems: InputError[]): Raw
       problems.push(new InputError("each line must be one JSON object", { file, line }, "invalid-json"));
       return;
     }
+    const duplicate = duplicateJsonKey(content);
+    if (duplicate !== undefined) {
+      problems.push(
+        new InputError(`the key "${duplicate}" is given twice in one object`, { file, line }, "invalid-json"),
+      );
+      return;
+    }
     records.push({ line, values: value as Record<string, unknown> });
   });
   return records;
@@ -164,6 +173,33 @@ function checkMapping(mapping: Record<string, string>, file: string, problems: I
   }
 }
 
+/**
+ * Mapped columns that no record has: one problem for the file (not one per row), naming the columns it
+ * does have. Returns the fields whose column is absent, so that rows are not blamed for it again.
+ */
+function absentColumns(
+  mapping: Record<string, string>,
+  records: readonly RawRecord[],
+  file: string,
+  problems: InputError[],
+): Set<string> {
+  const present = new Set(records.flatMap((record) => Object.keys(record.values)));
+  const absent = new Set<string>();
+  if (records.length === 0) return absent;
+  for (const [field, column] of Object.entries(mapping)) {
+    if (present.has(column)) continue;
+    absent.add(field);
+    problems.push(
+      new InputError(
+        `column "${column}" is in no case of the file (its columns: ${[...present].join(", ")})`,
+        { file, line: extname(file).toLowerCase() === ".csv" ? 1 : undefined, field: `fields.${field}` },
+        "invalid-case",
+      ),
+    );
+  }
+  return absent;
+}
+
 function fieldLabel(field: string, mapping: Record<string, string>): string {
   const column = mapping[field];
   return column === undefined || column === field ? field : `${column} (mapped to ${field})`;
@@ -176,14 +212,17 @@ function mapRecord(
   requiredFields: readonly string[],
   file: string,
   problems: InputError[],
+  absent: ReadonlySet<string>,
 ): Case | undefined {
   const mappedColumns = new Set(Object.values(mapping));
   const values: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record.values)) {
     if (!mappedColumns.has(key) || mapping[key] === key) values[key] = value;
   }
+  // A mapped field comes from its column only, never from a column of the field's own name.
   for (const [field, column] of Object.entries(mapping)) {
     if (column in record.values) values[field] = record.values[column];
+    else delete values[field];
   }
   let ok = true;
   const problem = (field: string, message: string) => {
@@ -195,7 +234,9 @@ function mapRecord(
 
   for (const field of ["id", ...requiredFields]) {
     const value = values[field];
-    if (value === undefined) {
+    if (absent.has(field)) {
+      ok = false;
+    } else if (value === undefined) {
       problem(field, mapping[field] ? `column "${mapping[field]}" is missing` : "is missing");
     } else if (typeof value === "number" && field === "id") {
       values.id = String(value);

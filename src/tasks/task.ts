@@ -29,4 +29,6 @@ export interface Task<C extends Case = Case, G extends Grade = Grade> {
    * set), or undefined. The caller adds the case file and line.
    */
   checkCase?(testCase: C, study: Study): InputError | undefined;
+  /** Throws an InputError (with the template's file and line) when a study's prompt template cannot be used. */
+  checkTemplate?(template: string, file?: string): void;
 }

@@ -51,6 +51,7 @@ export async function runCommand(studyPath: string, options: RunOptions): Promis
 /** Runs an opened study (resuming its last incomplete run), then writes its reports. Returns the exit code. */
 export async function executeStudy(opened: OpenedStudy, options: RunOptions): Promise<number> {
   const { study, task, template } = opened;
+  for (const warning of opened.warnings) process.stderr.write(`warning: ${warning}\n`);
   if (options.resume && options.new)
     throw new InputError("choose one of --resume and --new", { field: "--new" });
   const suite = { ...opened.suite, cases: selectCases(opened.suite.cases, options, opened.suite.source) };

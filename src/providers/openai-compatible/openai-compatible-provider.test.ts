@@ -506,7 +506,9 @@ describe("faults", () => {
   });
 
   it("a base URL that is not http(s) fails without retry", async () => {
-    const provider = createOpenAICompatibleProvider(modelSpec({ baseUrl: "ftp://127.0.0.1/v1" }));
+    // The study schema refuses such a URL; the backend keeps its own guard for specs built in code.
+    const spec = { ...modelSpec({ baseUrl: "http://127.0.0.1/v1" }), baseUrl: "ftp://127.0.0.1/v1" };
+    const provider = createOpenAICompatibleProvider(spec);
     expect(await failureOf(provider.complete(request()))).toEqual({
       failure: "connection",
       status: undefined,

@@ -2,7 +2,7 @@ import type { DiagnosisCase } from "../../core/case.ts";
 import type { Task } from "../task.ts";
 import type { DiagnosisGrade } from "./diagnosis-grade.ts";
 import { gradeDiagnosis } from "./grade.ts";
-import { diagnosisMessages, diagnosisResponseSchema } from "./prompt.ts";
+import { diagnosisMessages, diagnosisResponseSchema, parseTemplate } from "./prompt.ts";
 
 /**
  * The differential-diagnosis study: ask for the top-k preliminary diagnoses as JSON, extract them from
@@ -15,4 +15,5 @@ export const diagnosisTask: Task<DiagnosisCase, DiagnosisGrade> = {
   caseText: (testCase) => testCase.presentation,
   responseSchema: (study) => diagnosisResponseSchema(study.topK),
   grade: (testCase, completion, study) => gradeDiagnosis(testCase, completion, study),
+  checkTemplate: (template, file) => void parseTemplate(template, file),
 };

@@ -4,7 +4,7 @@ import { InputError } from "../../core/errors.ts";
 import type { Study } from "../../core/study.ts";
 import type { Task } from "../task.ts";
 import { extractLabel } from "./extract-label.ts";
-import { triageLabels, triageMessages, triageResponseSchema } from "./prompt.ts";
+import { parseTemplate, triageLabels, triageMessages, triageResponseSchema } from "./prompt.ts";
 import type { TriageGrade } from "./triage-grade.ts";
 
 /**
@@ -55,4 +55,5 @@ export const triageTask: Task<TriageCase, TriageGrade> = {
   responseSchema: (study) => triageResponseSchema(triageLabels(study)),
   grade: (testCase, completion, study) => gradeTriage(testCase, completion, study),
   checkCase: (testCase, study) => checkTriageCase(testCase, study),
+  checkTemplate: (template, file) => void parseTemplate(template, file),
 };

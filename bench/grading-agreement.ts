@@ -28,14 +28,17 @@ interface GradedCase {
   decision: GraderDecision;
 }
 
-/** Two readings of the reference: any match it accepts, or only the reference itself (looser matches left out). */
+/**
+ * Two readings of the reference: any match it accepts, or only the reference itself named among the answers
+ * (the cases it calls a looser match are left out). Strict grading should be compared with the second.
+ */
 const VIEWS = [
   {
-    name: "any match",
+    name: "any-match verdict",
     verdict: (testCase: BenchmarkCase) => testCase.verdict.case === "correct",
   },
   {
-    name: "exact match",
+    name: "exact-match verdict",
     verdict: (testCase: BenchmarkCase) =>
       testCase.verdict.exactMatch === null ? null : testCase.verdict.exactMatch === "correct",
   },
@@ -156,9 +159,9 @@ function main(): void {
   const answerCount = cases.reduce((sum, testCase) => sum + testCase.answers.length, 0);
   const output: string[] = [
     `Grading agreement with ${file}`,
-    `${cases.length} judged cases (${new Set(cases.map((testCase) => testCase.caseId)).size} vignettes, ${new Set(cases.map((testCase) => `${testCase.dataset}/${testCase.model}`)).size} model runs), ${answerCount} listed answers; graded in ${(gradedIn / 1000).toFixed(1)} s`,
+    `${cases.length} judged cases (${new Set(cases.map((testCase) => testCase.caseId)).size} vignettes, ${new Set(cases.map((testCase) => testCase.reference.toLowerCase())).size} reference diagnoses, ${new Set(cases.map((testCase) => `${testCase.dataset}/${testCase.model}`)).size} model runs), ${answerCount} listed answers; graded in ${(gradedIn / 1000).toFixed(1)} s`,
     "A case is correct when the reference diagnosis is among its listed answers (at most five).",
-    "Intervals: 95% bootstrap (BCa, 2,000 resamples, seed 1) resampling vignettes, since each is answered by many models.",
+    "Intervals: 95% bootstrap (BCa, 2,000 resamples, seed 1) resampling reference diagnoses, since each is answered many times.",
     "",
   ];
   for (const grading of GRADINGS) {
@@ -174,7 +177,7 @@ function main(): void {
       const items: RatedItem[] = graded.map((item) => ({
         reference: item.reference === true,
         grader: item.decision[grading],
-        cluster: item.testCase.caseId,
+        cluster: item.testCase.reference.toLowerCase(),
       }));
       output.push(describeAgreement(`Cases against the reference's ${view.name}`, measureAgreement(items)));
       output.push("  by dataset:");

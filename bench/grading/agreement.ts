@@ -4,7 +4,7 @@ import { bootstrapInterval, cohenKappa } from "../../src/stats/index.ts";
 export interface RatedItem {
   reference: boolean;
   grader: boolean;
-  /** Items of one cluster (the same vignette answered by several models) are resampled together. */
+  /** Items of one cluster (e.g. every answer to the same reference diagnosis) are resampled together. */
   cluster: string;
 }
 
@@ -62,8 +62,8 @@ function addTables(total: Confusion, part: Confusion, sign: 1 | -1): void {
 
 /**
  * Agreement of the grader with the reference: kappa from stats' cohenKappa, its 95 % interval from a
- * bootstrap that resamples clusters (vignettes) rather than items, because the items of one vignette —
- * several models' answers to it — are not independent.
+ * bootstrap that resamples clusters rather than items, because items of one cluster — several models'
+ * answers to the same case or the same diagnosis — are not independent.
  */
 export function measureAgreement(
   items: readonly RatedItem[],

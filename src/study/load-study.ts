@@ -27,7 +27,9 @@ export async function loadStudy(path: string): Promise<Study> {
       document.errors.map(
         (error) =>
           new InputError(
-            error.message.split("\n")[0],
+            error.code === "MULTIPLE_DOCS"
+              ? "holds more than one YAML document (a `---` line); a study file is one document"
+              : error.message.split("\n")[0],
             { file: path, line: lineCounter.linePos(error.pos[0]).line },
             "invalid-yaml",
           ),
@@ -108,6 +110,9 @@ function issueToError(
   let message = issue.message;
   if (issue.code === "invalid_type" && / received undefined$/.test(issue.message)) {
     message = `is required (${issue.expected})`;
+  }
+  if (issue.code === "invalid_value" && document.getIn(path) === undefined) {
+    message = `is required (one of ${issue.values.map((value) => JSON.stringify(value)).join(", ")})`;
   }
   if (issue.code === "unrecognized_keys") {
     message = `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((key) => `"${key}"`).join(", ")}`;

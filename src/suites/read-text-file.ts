@@ -14,8 +14,13 @@ export async function readTextFile(path: string, what = "file"): Promise<TextFil
   try {
     bytes = await readFile(path);
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
     const reason =
-      (error as NodeJS.ErrnoException).code === "ENOENT" ? "not found" : (error as Error).message;
+      code === "ENOENT"
+        ? "not found"
+        : code === "EISDIR"
+          ? "expected, but this is a folder"
+          : (error as Error).message;
     throw new InputError(`${what} ${reason}`, { file: path }, "file-unreadable");
   }
   let text: string;

@@ -40,4 +40,6 @@ export interface Completion {
   };
   latencyMs: number;
   model: ModelIdentity;
+  /** Set when the answer or the reasoning was longer than the study's cap and was cut: the original lengths. */
+  clipped?: { text?: number; reasoning?: number };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PROVIDERS, TASKS } from "./study.ts";
+import { DEFAULT_MAX_ANSWER_CHARS, PROVIDERS, TASKS } from "./study.ts";
 
 /** The study file's contract (DESIGN.md "Study file"), validated at the edge. */
 const generationParams = z.strictObject({
@@ -84,6 +84,8 @@ export const studySchema = z
     prompt: z.string().min(1).optional(),
     /** Answers per model and case (for sampling studies); default 1. */
     samples: z.number().int().min(1).max(100).default(1),
+    /** Characters of an answer (and of its reasoning) kept; longer ones are cut and flagged. */
+    maxAnswerChars: z.number().int().min(1000).default(DEFAULT_MAX_ANSWER_CHARS),
     /** A warning printed under the status line of every report of this study (the demo uses it). */
     notice: z.string().min(1).optional(),
     /** Folder for report.json, report.md, report.html and cases.csv, relative to the study file. */

@@ -21,6 +21,9 @@ export type Study = z.infer<typeof studySchema> & {
 
 export const DEFAULT_TRIAGE_LABELS = ["negative", "routine", "urgent"];
 
+/** An answer and its reasoning are each kept up to this many characters unless the study says otherwise. */
+export const DEFAULT_MAX_ANSWER_CHARS = 1_000_000;
+
 /** The comparisons of a study: the explicit list, or every pair of models in order. */
 export function comparisonPairs(study: Pick<Study, "compare" | "models">): Array<[string, string]> {
   if (study.compare) return study.compare;

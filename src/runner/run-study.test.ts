@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  caseIdOf,
   completionFor,
   FakeProvider,
   inlineTask,
@@ -77,6 +78,19 @@ function options(study: Study, providers: Record<string, Provider>, rest: Partia
 }
 
 describe("runStudy", () => {
+  it("cuts an answer longer than the study's cap before it is stored, and flags it", async () => {
+    const study = makeStudy([{ id: "a", provider: "openai", model: "model-a" }], { maxAnswerChars: 1000 });
+    const provider = new FakeProvider((request) =>
+      completionFor("y".repeat(caseIdOf(request) === "case-0" ? 5000 : 10)),
+    );
+    const observer = new RecordingObserver();
+    await runStudy(options(study, { a: provider }, { cases: makeCases(2), observers: [observer] }));
+    expect(observer.results.map((result) => result.completion)).toEqual([
+      { ...completionFor("y".repeat(1000)), clipped: { text: 5000 } },
+      completionFor("y".repeat(10)),
+    ]);
+  });
+
   it("runs every model on every case and reports each result to the observers", async () => {
     const study = makeStudy([
       { id: "a", provider: "openai", model: "model-a" },

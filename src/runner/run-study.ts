@@ -8,6 +8,7 @@ import type { Task } from "../tasks/task.ts";
 import { sleep as defaultSleep } from "./backoff.ts";
 import { cacheKey } from "./cache-key.ts";
 import { callWithRetries } from "./call-model.ts";
+import { clipCompletion } from "./clip-completion.ts";
 import { jobId } from "./job-id.ts";
 import type { JobResult } from "./job-result.ts";
 import { runPool } from "./promise-pool.ts";
@@ -168,7 +169,12 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
       if (outcome === "cancelled") return;
       result =
         "completion" in outcome
-          ? { ...base, completion: outcome.completion, error: null, cached: false }
+          ? {
+              ...base,
+              completion: clipCompletion(outcome.completion, study.maxAnswerChars),
+              error: null,
+              cached: false,
+            }
           : { ...base, completion: null, error: outcome.failure, cached: false };
     }
     if (result.completion) counts.done++;

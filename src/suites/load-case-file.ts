@@ -6,10 +6,33 @@ import { duplicateJsonKey } from "./duplicate-json-key.ts";
 import { parseCsvWithHeader } from "./parse-csv.ts";
 import { readTextFile } from "./read-text-file.ts";
 
-/** A record as read from a case file, before mapping and validation. */
+/**
+ * A record as read from a case file, before mapping and validation. Nested objects are flattened into
+ * dotted keys (`{"meta": {"source": "x"}}` → `meta.source`), so that fields inside them can be mapped and
+ * used as subgroups; `objects` lists the keys that held an object, with the keys found inside.
+ */
 interface RawRecord {
   line: number;
   values: Record<string, unknown>;
+  objects: Map<string, string[]>;
+}
+
+function rawRecord(line: number, nested: Record<string, unknown>): RawRecord {
+  const values: Record<string, unknown> = {};
+  const objects = new Map<string, string[]>();
+  const visit = (object: Record<string, unknown>, prefix: string) => {
+    for (const [key, value] of Object.entries(object)) {
+      const path = prefix + key;
+      if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+        objects.set(path, Object.keys(value).map((inner) => `${path}.${inner}`));
+        visit(value as Record<string, unknown>, `${path}.`);
+      } else {
+        values[path] = value;
+      }
+    }
+  };
+  visit(nested, "");
+  return { line, values, objects };
 }
 
 export interface CaseFileOptions {
@@ -86,12 +109,10 @@ function parseRecords(text: string, file: string, problems: InputError[]): RawRe
   try {
     if (extension === ".jsonl" || extension === ".ndjson") return parseJsonLines(text, file, problems);
     if (extension === ".csv") {
-      return parseCsvWithHeader(text, file).rows.map(({ line, row }) => ({ line, values: row }));
+      return parseCsvWithHeader(text, file).rows.map(({ line, row }) => rawRecord(line, row));
     }
-    if (extension === ".yaml" || extension === ".yml") return parseYamlCases(text, file);
-    if (extension === ".json") {
-      throw new InputError("use JSON Lines (.jsonl): one case object per line", { file }, "unknown-format");
-    }
+    // A JSON file is one array of cases (or `{"cases": [...]}`); JSON is YAML, whose parser gives lines.
+    if (extension === ".yaml" || extension === ".yml" || extension === ".json") return parseYamlCases(text, file);
   } catch (error) {
     if (error instanceof InputError) {
       problems.push(error);
@@ -99,7 +120,9 @@ function parseRecords(text: string, file: string, problems: InputError[]): RawRe
     }
     throw error;
   }
-  problems.push(new InputError(`unknown case file type "${extension}": use .jsonl, .csv or .yaml`, { file }));
+  problems.push(
+    new InputError(`unknown case file type "${extension}": use .jsonl, .json, .csv or .yaml`, { file }),
+  );
   return [];
 }
 
@@ -128,7 +151,7 @@ function parseJsonLines(text: string, file: string, problems: InputError[]): Raw
       );
       return;
     }
-    records.push({ line, values: value as Record<string, unknown> });
+    records.push(rawRecord(line, value as Record<string, unknown>));
   });
   return records;
 }
@@ -153,7 +176,7 @@ function parseYamlCases(text: string, file: string): RawRecord[] {
     const line = lineCounter.linePos(isMap(item) && item.range ? item.range[0] : 0).line;
     if (!isMap(item))
       throw new InputError("each case must be a mapping of fields", { file, line }, "invalid-yaml");
-    return { line, values: item.toJSON() as Record<string, unknown> };
+    return rawRecord(line, item.toJSON() as Record<string, unknown>);
   });
 }
 
@@ -183,7 +206,9 @@ function absentColumns(
   file: string,
   problems: InputError[],
 ): Set<string> {
-  const present = new Set(records.flatMap((record) => Object.keys(record.values)));
+  const present = new Set(
+    records.flatMap((record) => [...Object.keys(record.values), ...record.objects.keys()]),
+  );
   const absent = new Set<string>();
   if (records.length === 0) return absent;
   for (const [field, column] of Object.entries(mapping)) {
@@ -236,6 +261,12 @@ function mapRecord(
     const value = values[field];
     if (absent.has(field)) {
       ok = false;
+    } else if (value === undefined && record.objects.has(mapping[field] ?? field)) {
+      const inside = record.objects.get(mapping[field] ?? field) ?? [];
+      problem(
+        field,
+        `holds an object; map one of the fields inside it with \`fields:\` (${inside.slice(0, 4).join(", ")})`,
+      );
     } else if (value === undefined) {
       problem(field, mapping[field] ? `column "${mapping[field]}" is missing` : "is missing");
     } else if (typeof value === "number" && field === "id") {
@@ -253,10 +284,8 @@ function mapRecord(
     if (list === undefined) problem(field, "must be a list of strings (in CSV: `a; b; c` or a JSON array)");
     else values[field] = list;
   }
-  for (const [field, value] of Object.entries(values)) {
-    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-      problem(field, "must be a string, number, boolean or list, not an object");
-    }
+  for (const field of LIST_FIELDS) {
+    if (record.objects.has(mapping[field] ?? field)) problem(field, "must be a list of strings, not an object");
   }
   return ok ? (values as Case) : undefined;
 }

@@ -24,7 +24,10 @@ function rawRecord(line: number, nested: Record<string, unknown>): RawRecord {
     for (const [key, value] of Object.entries(object)) {
       const path = prefix + key;
       if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-        objects.set(path, Object.keys(value).map((inner) => `${path}.${inner}`));
+        objects.set(
+          path,
+          Object.keys(value).map((inner) => `${path}.${inner}`),
+        );
         visit(value as Record<string, unknown>, `${path}.`);
       } else {
         values[path] = value;
@@ -112,7 +115,8 @@ function parseRecords(text: string, file: string, problems: InputError[]): RawRe
       return parseCsvWithHeader(text, file).rows.map(({ line, row }) => rawRecord(line, row));
     }
     // A JSON file is one array of cases (or `{"cases": [...]}`); JSON is YAML, whose parser gives lines.
-    if (extension === ".yaml" || extension === ".yml" || extension === ".json") return parseYamlCases(text, file);
+    if (extension === ".yaml" || extension === ".yml" || extension === ".json")
+      return parseYamlCases(text, file);
   } catch (error) {
     if (error instanceof InputError) {
       problems.push(error);
@@ -285,7 +289,8 @@ function mapRecord(
     else values[field] = list;
   }
   for (const field of LIST_FIELDS) {
-    if (record.objects.has(mapping[field] ?? field)) problem(field, "must be a list of strings, not an object");
+    if (record.objects.has(mapping[field] ?? field))
+      problem(field, "must be a list of strings, not an object");
   }
   return ok ? (values as Case) : undefined;
 }

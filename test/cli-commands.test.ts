@@ -93,6 +93,46 @@ describe("clinval suites validate", () => {
     );
   });
 
+  it("says once that the cases belong to another design, instead of a problem per case", async () => {
+    const file = await write(
+      "reports.jsonl",
+      [
+        JSON.stringify({ id: "r1", text: "CT head: normal.", label: "negative" }),
+        JSON.stringify({ id: "r2", text: "CT chest: embolus.", label: "urgent" }),
+      ].join("\n"),
+    );
+    expect(await runCli(["suites", "validate", file])).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `clinval: ${file}: these are triage cases (text, label), not diagnosis cases: add --task triage\n`,
+    });
+  });
+
+  it("reads a semicolon- or tab-separated CSV as spreadsheets save it", async () => {
+    for (const [name, separator] of [
+      ["semicolons.csv", ";"],
+      ["tabs.csv", "\t"],
+    ]) {
+      const rows = [
+        ["id", "presentation", "diagnosis"],
+        ["k1", "Fever, cough", "Pneumonia"],
+        ["k2", "Headache", "Migraine"],
+      ];
+      const file = await write(name, `${rows.map((row) => row.join(separator)).join("\n")}\n`);
+      const result = await runCli(["suites", "validate", file]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(
+        new RegExp(`^${file}: 2 cases, no problems\\nfields: id, presentation, diagnosis\\n`),
+      );
+    }
+  });
+
+  it("takes the id of a built-in suite", async () => {
+    const result = await runCli(["suites", "validate", "ct-triage", "--task", "triage"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/suites\/ct-triage\/cases\.jsonl: 630 cases, no problems\n/);
+  });
+
   it("refuses an unknown task", async () => {
     const result = await runCli(["suites", "validate", join(folder, "bad.jsonl"), "--task", "coding"]);
     expect(result.code).toBe(2);

@@ -40,6 +40,7 @@ describe("loadStudy", () => {
       name: "r1-vs-llama",
       task: "diagnosis",
       file: join(directory, "study.yaml"),
+      maxAnswerChars: 1_000_000,
       suite: { path: join(directory, "cases.jsonl") },
       models: [
         {

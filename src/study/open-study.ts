@@ -1,6 +1,6 @@
 import type { Suite } from "../core/case.ts";
 import { InputError, InputErrors, type InputLocation } from "../core/errors.ts";
-import type { Study } from "../core/study.ts";
+import { type Study, TASKS, type TaskName } from "../core/study.ts";
 import { builtinSuitePath } from "../suites/builtin-suites.ts";
 import { readCaseFile } from "../suites/load-case-file.ts";
 import { readTextFile } from "../suites/read-text-file.ts";
@@ -38,16 +38,26 @@ export async function prepareStudy(study: Study): Promise<OpenedStudy> {
   }
   const task = await taskFor(study.task);
   const builtin = study.suite.id;
-  const { suite, problems, lines } = await readCaseFile(
-    builtin ? builtinSuitePath(builtin) : (study.suite.path as string),
-    {
-      requiredFields: task.requiredFields,
+  const read = async (name: TaskName) =>
+    readCaseFile(builtin ? builtinSuitePath(builtin) : (study.suite.path as string), {
+      requiredFields: (await taskFor(name)).requiredFields,
       fields: study.suite.fields,
       split: study.suite.split,
       id: builtin,
-    },
-  );
-  if (problems.length > 0) throw problems.length === 1 ? problems[0] : new InputErrors(problems);
+    });
+  const { suite, problems, lines } = await read(task.name);
+  if (problems.length > 0) {
+    // The cases of another design: one problem at the study's `task`, not one per case.
+    for (const other of TASKS.filter((name) => name !== task.name)) {
+      if ((await read(other)).problems.length === 0) {
+        throw new InputError(
+          `the suite holds ${other} cases (${(await taskFor(other)).requiredFields.join(", ")}), not ${task.name} cases: is the task ${other}?`,
+          await locate(study, ["task"]),
+        );
+      }
+    }
+    throw problems.length === 1 ? problems[0] : new InputErrors(problems);
+  }
   const caseProblems = suite.cases.flatMap((testCase) => {
     const problem = task.checkCase?.(testCase, study);
     if (problem === undefined) return [];

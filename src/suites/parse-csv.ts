@@ -7,10 +7,10 @@ export interface CsvRecord {
 }
 
 /**
- * RFC 4180 CSV: comma separated, fields quoted with `"` (doubled inside), quoted fields may span lines,
- * CRLF or LF line ends. Blank lines are skipped.
+ * RFC 4180 CSV: comma separated (or `delimiter`), fields quoted with `"` (doubled inside), quoted fields may
+ * span lines, CRLF or LF line ends. Blank lines are skipped.
  */
-export function parseCsv(text: string, file?: string): CsvRecord[] {
+export function parseCsv(text: string, file?: string, delimiter = ","): CsvRecord[] {
   const records: CsvRecord[] = [];
   let values: string[] = [];
   let field = "";
@@ -43,7 +43,7 @@ export function parseCsv(text: string, file?: string): CsvRecord[] {
         quoted = false;
         index++;
         const next = text[index];
-        if (next !== undefined && next !== "," && next !== "\n" && next !== "\r") {
+        if (next !== undefined && next !== delimiter && next !== "\n" && next !== "\r") {
           throw new InputError("unexpected character after a closing quote", { file, line }, "csv-syntax");
         }
         continue;
@@ -57,7 +57,7 @@ export function parseCsv(text: string, file?: string): CsvRecord[] {
       quoted = true;
       fieldStarted = true;
       index++;
-    } else if (character === ",") {
+    } else if (character === delimiter) {
       endField();
       index++;
     } else if (character === "\r" || character === "\n") {
@@ -77,12 +77,34 @@ export function parseCsv(text: string, file?: string): CsvRecord[] {
   return records;
 }
 
-/** CSV with a header row, as objects keyed by column name. Ragged rows are an error naming the line. */
+/**
+ * The separator of a CSV file as spreadsheets in many locales save it: the one of comma, semicolon and tab
+ * that the header line (outside quotes) holds most often; a comma when it holds none.
+ */
+export function detectDelimiter(text: string): string {
+  const counts = new Map([
+    [",", 0],
+    [";", 0],
+    ["\t", 0],
+  ]);
+  let quoted = false;
+  for (const character of text) {
+    if (character === '"') quoted = !quoted;
+    else if (!quoted && (character === "\n" || character === "\r")) break;
+    else if (!quoted && counts.has(character)) counts.set(character, (counts.get(character) ?? 0) + 1);
+  }
+  return [...counts].reduce((best, entry) => (entry[1] > best[1] ? entry : best))[0];
+}
+
+/**
+ * CSV with a header row, as objects keyed by column name; the separator is detected (`detectDelimiter`).
+ * Ragged rows are an error naming the line.
+ */
 export function parseCsvWithHeader(
   text: string,
   file?: string,
 ): { columns: string[]; rows: Array<{ line: number; row: Record<string, string> }> } {
-  const [header, ...records] = parseCsv(text, file);
+  const [header, ...records] = parseCsv(text, file, detectDelimiter(text));
   if (!header)
     throw new InputError("the file is empty (a header row is needed)", { file, line: 1 }, "empty-file");
   const columns = header.values.map((column) => column.trim());

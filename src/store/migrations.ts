@@ -78,6 +78,37 @@ export const MIGRATIONS: Migration[] = [
   },
   EMBEDDING_CACHE_MIGRATION,
   {
+    version: 3,
+    name: "judge verdicts and clinician adjudications",
+    statements: [
+      // One verdict per run and (reference, answer) pair; `verdict` is NULL while the judge call failed.
+      `CREATE TABLE judge_verdicts (
+        run_id TEXT NOT NULL,
+        pair_key TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        key TEXT NOT NULL,
+        verdict TEXT,
+        rationale TEXT,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, pair_key)
+      )`,
+      // The current clinician decision on a (reference, answer) pair, applied to every run.
+      `CREATE TABLE adjudications (
+        pair_key TEXT PRIMARY KEY,
+        reference TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        reviewer TEXT NOT NULL,
+        decided_at TEXT NOT NULL,
+        note TEXT
+      )`,
+    ],
+  },
+  {
     version: 5,
     name: "run leases",
     statements: [

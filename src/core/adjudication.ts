@@ -49,7 +49,12 @@ export function pairKey(reference: string, answer: string): string {
 }
 
 function pairText(text: string): string {
-  return text.normalize("NFKC").toLowerCase().replace(/\s+/g, " ").replace(/[\s.]+$/, "").trim();
+  return text
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/\s+/g, " ")
+    .replace(/[\s.]+$/, "")
+    .trim();
 }
 
 /** A lookup over stored adjudications and judge verdicts. */

@@ -1,8 +1,8 @@
 import { type JudgeVerdict, pairKey, type StoredDecisions } from "../core/adjudication.ts";
 import type { Case, DiagnosisCase } from "../core/case.ts";
 import type { Study } from "../core/study.ts";
-import type { JobResult } from "../runner/job-result.ts";
 import { jobId } from "../runner/job-id.ts";
+import type { JobResult } from "../runner/job-result.ts";
 import type { LadderStep } from "../tasks/diagnosis/diagnosis-grade.ts";
 import { gradeDiagnosis } from "../tasks/diagnosis/grade.ts";
 

@@ -13,7 +13,7 @@ export const JUDGE_SYSTEM_PROMPT = [
   '- "broader": a more general category that contains the reference disease;',
   '- "related": a different disease that is clinically related (same organ, cause or mechanism);',
   '- "different": a different disease.',
-  "A candidate that rules the disease out or calls it unlikely is \"different\".",
+  'A candidate that rules the disease out or calls it unlikely is "different".',
   'Answer with JSON only: {"verdict": "…", "rationale": "one short sentence"}.',
 ].join("\n");
 

@@ -1,8 +1,13 @@
 import type { InStatement, Row } from "@libsql/client";
-import { type Adjudication, type ClinicianDecision, type JudgeVerdict, pairKey } from "../core/adjudication.ts";
+import {
+  type Adjudication,
+  type ClinicianDecision,
+  type JudgeVerdict,
+  pairKey,
+} from "../core/adjudication.ts";
 import type { Completion } from "../core/chat.ts";
 import type { JobFailure } from "../runner/job-result.ts";
-import type { Upsert, Row as QueuedRow } from "./write-queue.ts";
+import type { Row as QueuedRow, Upsert } from "./write-queue.ts";
 
 /** A judge's verdict on a (reference, answer) pair within a run, as stored. */
 export interface StoredJudgeVerdict {

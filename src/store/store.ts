@@ -438,7 +438,8 @@ class LibsqlStore implements Store {
   async recordAdjudications(decisions: readonly Adjudication[]): Promise<void> {
     for (const [index, decision] of decisions.entries()) {
       const problem = adjudicationProblem(decision);
-      if (problem !== undefined) throw new ClinvalError("invalid-adjudication", `decisions.${index}: ${problem}`);
+      if (problem !== undefined)
+        throw new ClinvalError("invalid-adjudication", `decisions.${index}: ${problem}`);
     }
     if (decisions.length === 0) return;
     await this.#writes.flush();

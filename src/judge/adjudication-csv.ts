@@ -88,8 +88,8 @@ export function readAdjudicationSheet(
     if (decisionText === "") continue;
     const problem = (field: string, message: string) =>
       problems.push(new InputError(message, { file, line, field }, "invalid-adjudication"));
-    const reference = restore(row.reference.trim());
-    const answer = restore(row.answer.trim());
+    const reference = restore(row.reference.trim()).trim();
+    const answer = restore(row.answer.trim()).trim();
     if (reference === "") problem("reference", "is empty");
     if (answer === "") problem("answer", "is empty");
     if (!(CLINICIAN_DECISIONS as readonly string[]).includes(decisionText)) {
@@ -115,7 +115,7 @@ export function readAdjudicationSheet(
       );
       continue;
     }
-    decided.set(key, { decision, line });
+    if (earlier === undefined) decided.set(key, { decision, line });
   }
   if (problems.length > 0) throw problems.length === 1 ? problems[0] : new InputErrors(problems);
   return [...decided.values()].map((entry) => entry.decision);

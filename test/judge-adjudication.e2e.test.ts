@@ -8,8 +8,10 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { wilsonProportion } from "../src/analysis/proportion.ts";
 import type { Report } from "../src/analysis/report-types.ts";
 import type { DiagnosisCase } from "../src/core/case.ts";
+import { closeTo } from "../src/stats/close-to.test-support.ts";
 import { cohenKappaInterval } from "../src/stats/kappa-interval.ts";
 import { openStore } from "../src/store/store.ts";
 import { parseCsv } from "../src/suites/parse-csv.ts";
@@ -364,17 +366,27 @@ describe("clinician adjudication round trip", () => {
     const { models: modelsAfter, agreement, ...restAfter } = after;
     const { models: modelsBefore, ...restBefore } = before;
     expect(restAfter).toEqual(restBefore);
-    expect(modelsAfter[0].outcomes).toEqual({
-      correct: 3,
-      incorrect: 1,
-      unparseable: 0,
-      truncated: 0,
-      error: 0,
-    });
+    // Wilson 95% interval of 3/4: Rscript -e 'prop.test(3, 4, correct = FALSE)$conf.int' gives
+    // 0.3006418 0.9544127; the project's wilsonProportion is tested against R.
+    const threeOfFour = wilsonProportion(3, 4, 0.95);
+    expect(threeOfFour).toEqual(
+      expect.objectContaining({ lower: closeTo(0.3006418, 1e-6), upper: closeTo(0.9544127, 1e-6) }),
+    );
     expect(modelsBefore[0].outcomes.correct).toBe(2);
-    expect(modelsAfter[0].accuracy?.estimate).toBe(0.75);
-    expect(modelsAfter[0].topk["1"]?.estimate).toBe(0.75);
-    expect(modelsAfter[0].mrr).toBe(0.75);
+    const top = { "1": threeOfFour, "3": threeOfFour, "5": threeOfFour };
+    expect(modelsAfter).toEqual([
+      {
+        ...modelsBefore[0],
+        outcomes: { correct: 3, incorrect: 1, unparseable: 0, truncated: 0, error: 0 },
+        accuracy: threeOfFour,
+        strictAccuracy: threeOfFour,
+        lenientAccuracy: threeOfFour,
+        topk: top,
+        lenientTopk: top,
+        mrr: 0.75,
+        lenientMrr: 0.75,
+      },
+    ]);
     expect(agreement?.adjudicated).toBe(3);
     const rows = await caseRows();
     expect(rows.map((row) => [row.case, row.outcome, row.rung, row.rank])).toEqual([

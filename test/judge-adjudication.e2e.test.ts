@@ -506,4 +506,14 @@ describe("clinician adjudication round trip", () => {
       ["c4", "clinician"],
     ]);
   });
+
+  it("checks the judge with the study's models (clinval models check)", async () => {
+    const result = await runCli(["models", "check", studyPath]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split("\n").map((line) => line.split(" · ")[0])).toEqual([
+      `ok    llama: openai ${MODEL}`,
+      `ok    judge: openai ${JUDGE}`,
+      "",
+    ]);
+  });
 });

@@ -146,15 +146,26 @@ describe("clinval adjudicate with bad input", () => {
     }
   });
 
-  it("exports nothing for a run the store does not have", async () => {
-    const result = await runCli(["adjudicate", "export", "no-such-run", "--store", store]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`clinval: run-id: no run "no-such-run" in ${store}\n`);
-  });
-
-  it("measures no agreement for a run the store does not have", async () => {
-    const result = await runCli(["grading", "agreement", "no-such-run", "--store", store]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`clinval: run-id: no run "no-such-run" in ${store}\n`);
+  it("reads only an existing store, and names a run it does not have", async () => {
+    for (const command of [
+      ["adjudicate", "export"],
+      ["grading", "agreement"],
+    ]) {
+      const missing = await runCli([...command, "latest", "--store", store]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain(`there is no store at ${store}`);
+    }
+    await (await openStore(store)).close();
+    for (const command of [
+      ["adjudicate", "export"],
+      ["grading", "agreement"],
+    ]) {
+      const result = await runCli([...command, "no-such-run", "--store", store]);
+      expect(result).toEqual({
+        code: 2,
+        stdout: "",
+        stderr: `clinval: run-id: no run "no-such-run" in ${store}\n`,
+      });
+    }
   });
 });

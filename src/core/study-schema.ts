@@ -172,7 +172,12 @@ export const studySchema = z
     const judge = study.judge;
     for (const key of Object.keys(judge ?? {}) as Array<keyof NonNullable<typeof judge>>) {
       const providers = PROVIDER_KEYS[key as keyof typeof PROVIDER_KEYS] as readonly string[] | undefined;
-      if (judge && providers !== undefined && judge[key] !== undefined && !providers.includes(judge.provider)) {
+      if (
+        judge &&
+        providers !== undefined &&
+        judge[key] !== undefined &&
+        !providers.includes(judge.provider)
+      ) {
         context.addIssue({
           code: "custom",
           path: ["judge", key],

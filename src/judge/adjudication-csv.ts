@@ -5,7 +5,7 @@ import {
   pairKey,
 } from "../core/adjudication.ts";
 import { InputError, InputErrors } from "../core/errors.ts";
-import { type CsvValue, toCsv } from "../report/csv.ts";
+import { type CsvValue, toCsv, unguardCsvCell } from "../report/csv.ts";
 import { parseCsvWithHeader } from "../suites/parse-csv.ts";
 import type { PendingPair } from "./answer-pairs.ts";
 
@@ -30,36 +30,25 @@ const REQUIRED_COLUMNS = ["reference", "answer", "decision"] as const;
 /**
  * The pending pairs as CSV (RFC 4180, CRLF) for a spreadsheet, `decision` and `note` left empty.
  * A cell that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) gets a leading
- * single quote, which import removes again.
+ * single quote (see csvField), which import removes again.
  */
 export function adjudicationSheet(pairs: readonly PendingPair[]): string {
-  const records = pairs.map((pair): CsvValue[] =>
-    [
-      pair.reference,
-      pair.answer,
-      pair.reason,
-      pair.judgeVerdict,
-      pair.judgeRationale,
-      pair.similarity,
-      pair.count,
-      pair.models.join(" "),
-      pair.cases.join(" "),
-      null,
-      null,
-    ].map(neutralise),
-  );
+  const records = pairs.map((pair): CsvValue[] => [
+    pair.reference,
+    pair.answer,
+    pair.reason,
+    pair.judgeVerdict,
+    pair.judgeRationale,
+    pair.similarity,
+    pair.count,
+    pair.models.join(" "),
+    pair.cases.join(" "),
+    null,
+    null,
+  ]);
   return toCsv(ADJUDICATION_COLUMNS, records);
 }
 
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-function neutralise(value: CsvValue): CsvValue {
-  return typeof value === "string" && FORMULA_START.test(value) ? `'${value}` : value;
-}
-
-function restore(text: string): string {
-  return text.startsWith("'") && FORMULA_START.test(text.slice(1)) ? text.slice(1) : text;
-}
 
 /**
  * Reads a filled-in adjudication sheet. Rows with an empty `decision` are skipped (not decided yet).
@@ -84,12 +73,12 @@ export function readAdjudicationSheet(
   const problems: InputError[] = [];
   const decided = new Map<string, { decision: Adjudication; line: number }>();
   for (const { line, row } of rows) {
-    const decisionText = restore(row.decision.trim()).toLowerCase().replace(/\s+/g, "-");
+    const decisionText = unguardCsvCell(row.decision.trim()).toLowerCase().replace(/\s+/g, "-");
     if (decisionText === "") continue;
     const problem = (field: string, message: string) =>
       problems.push(new InputError(message, { file, line, field }, "invalid-adjudication"));
-    const reference = restore(row.reference.trim()).trim();
-    const answer = restore(row.answer.trim()).trim();
+    const reference = unguardCsvCell(row.reference.trim()).trim();
+    const answer = unguardCsvCell(row.answer.trim()).trim();
     if (reference === "") problem("reference", "is empty");
     if (answer === "") problem("answer", "is empty");
     if (!(CLINICIAN_DECISIONS as readonly string[]).includes(decisionText)) {
@@ -97,7 +86,7 @@ export function readAdjudicationSheet(
       continue;
     }
     if (reference === "" || answer === "") continue;
-    const note = columns.includes("note") ? restore(row.note.trim()) : "";
+    const note = columns.includes("note") ? unguardCsvCell(row.note.trim()) : "";
     const decision: Adjudication = {
       reference,
       answer,

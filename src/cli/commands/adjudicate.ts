@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .option("--out <file>", "write here instead of standard output")
     .option(STORE_OPTION.flags, STORE_OPTION.description)
     .action(async (runId: string, options: { out?: string; store?: string }) => {
-      const store = await openStore(storePath(options.store));
+      const store = await openStore(storePath(options.store), { readOnly: true });
       try {
         const pairs = await listPendingPairs(store, runId);
         const sheet = adjudicationSheet(pairs);

@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .option("--json", "print JSON")
     .option(STORE_OPTION.flags, STORE_OPTION.description)
     .action(async (runId: string, options: { json?: boolean; store?: string }) => {
-      const store = await openStore(storePath(options.store));
+      const store = await openStore(storePath(options.store), { readOnly: true });
       try {
         const run = await diagnosisRun(store, runId);
         const cases = await store.runCases(run.id);

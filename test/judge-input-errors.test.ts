@@ -68,6 +68,14 @@ describe("the study's judge key", () => {
     );
   });
 
+  it("rejects a missing GGUF file for an in-process judge, and keys of other providers", async () => {
+    const stderr = await runStudy(`${STUDY}judge:\n  provider: llama-cpp\n  model: ./judge.gguf\n`);
+    expect(stderr).toMatch(/^clinval: study\.yaml:12: judge\.model: .*judge\.gguf/);
+    expect(
+      await runStudy(`${STUDY}judge:\n  provider: ollama\n  model: qwen2.5:7b\n  apiKeyEnv: KEY\n`),
+    ).toBe("clinval: study.yaml:13: judge.apiKeyEnv: only for provider openai or classifier, not ollama\n");
+  });
+
   it("rejects a judge in a triage study", async () => {
     const triage = STUDY.replace("task: diagnosis", "task: triage");
     expect(await runStudy(`${triage}judge:\n  provider: ollama\n  model: qwen2.5:7b\n`)).toBe(

@@ -49,7 +49,6 @@ export function adjudicationSheet(pairs: readonly PendingPair[]): string {
   return toCsv(ADJUDICATION_COLUMNS, records);
 }
 
-
 /**
  * Reads a filled-in adjudication sheet. Rows with an empty `decision` are skipped (not decided yet).
  * Every problem is collected — a missing column, an unknown decision, an empty reference or answer, two

@@ -398,6 +398,10 @@ describe("clinician adjudication round trip", () => {
     const methods = await readFile(join(folder, "reports", "report.md"), "utf8");
     expect(methods).toContain(`openai ${JUDGE}`);
     expect(methods).toContain("Clinicians adjudicated 3 distinct pairs");
+    expect(methods).toContain("### Grading agreement");
+    expect(methods).toContain("| judge | 2 | 100.0% | 1.000 (1.000 to 1.000) | 1 / 0 | 0 / 1 |");
+    const html = await readFile(join(folder, "reports", "report.html"), "utf8");
+    expect(html).toContain("<h3>Grading agreement</h3>");
   });
 
   it("measures each grading's agreement with the clinicians (clinval grading agreement --json)", async () => {

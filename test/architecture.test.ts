@@ -50,6 +50,7 @@ describe("module boundaries (DESIGN.md)", () => {
       "runner",
       "store",
       "providers",
+      "judge",
     ]
       .flatMap((folder) => sourceFiles(folder))
       .filter((file) => /process\.(exit\(|exitCode\s*=)/.test(readFileSync(file, "utf8")))

@@ -76,6 +76,13 @@ function meanReciprocalRank(ranks: Array<number | null>): number | null {
   return sum / ranks.length;
 }
 
+/** `answer: verdict — rationale` for each answer the judge decided, joined by ` | `; null when none. */
+function judgeText(grade: DiagnosisGrade): string | null {
+  const judged = (grade.ladder ?? []).filter((step) => step.rung === "judge");
+  if (judged.length === 0) return null;
+  return judged.map((step) => `${step.answer}: ${step.decision} — ${step.rationale ?? ""}`).join(" | ");
+}
+
 export const diagnosisMeasures: TaskMeasures = {
   correctness(grade, context) {
     const diagnosis = requireDiagnosisGrade(grade);
@@ -119,6 +126,7 @@ export const diagnosisMeasures: TaskMeasures = {
       answers: diagnosis.answers,
       reference,
       suggestion: diagnosis.suggestion,
+      ...(diagnosis.ladder === undefined ? {} : { judge: judgeText(diagnosis) }),
     };
   },
 };

@@ -195,6 +195,37 @@ export interface Report {
   errors: JobErrorEntry[];
   /** A warning shown under the status line of report.md and report.html (e.g. the smoke demo's). */
   notice?: string;
+  /** Diagnosis studies with a judge: the judge model and how its verdicts on undecided answers came out. */
+  judge?: JudgeSummaryBlock;
+  /** Where clinicians adjudicated answers of this run: each grading's agreement with them. */
+  agreement?: AgreementBlock;
+}
+
+export interface JudgeSummaryBlock {
+  provider: string;
+  model: string;
+  /** Distinct (reference, answer) pairs the judge was asked about. */
+  pairs: number;
+  /** Pairs per verdict (same, more-specific, broader, related, different, unparseable). */
+  verdicts: Record<string, number>;
+  /** Pairs whose judge call failed: still undecided, and the run incomplete. */
+  undecided: number;
+}
+
+export interface AgreementBlock {
+  /** Distinct (reference, answer) pairs of the run that a clinician decided. */
+  adjudicated: number;
+  methods: Array<{
+    method: string;
+    n: number;
+    observedAgreement: number | null;
+    kappa: { estimate: number; lower: number; upper: number; level: number } | null;
+    /** Rows: the clinician's call; columns: the grading's. */
+    confusion: {
+      correct: { correct: number; incorrect: number };
+      incorrect: { correct: number; incorrect: number };
+    };
+  }>;
 }
 
 /** One row of cases.csv: one model × case × sample. */
@@ -216,6 +247,8 @@ export interface CaseRow {
   predicted?: string | null;
   /** The fuzzy suggestion behind `needsReview`. */
   suggestion: { answer: string; reference: string; similarity: number } | null;
+  /** Diagnosis: the judge's verdict and rationale per answer it decided, `answer: verdict — rationale | …`. */
+  judge?: string | null;
   latencyMs: number | null;
   tokens: TokenTotals;
   /** The error's cause, for `error` outcomes. */

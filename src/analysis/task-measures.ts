@@ -14,7 +14,15 @@ export interface MeasureContext {
 
 export type TaskRowFields = Pick<
   CaseRow,
-  "rung" | "rank" | "lenientRank" | "needsReview" | "answers" | "reference" | "suggestion" | "predicted"
+  | "rung"
+  | "rank"
+  | "lenientRank"
+  | "needsReview"
+  | "answers"
+  | "reference"
+  | "suggestion"
+  | "predicted"
+  | "judge"
 >;
 
 /**

@@ -2,6 +2,9 @@ import { analyzeStudy, type Report } from "../analysis/index.ts";
 import type { Suite } from "../core/case.ts";
 import type { ModelIdentity } from "../core/chat.ts";
 import type { Study } from "../core/study.ts";
+import { gradingAgreement } from "../judge/agreement.ts";
+import { judgeSummaryBlock } from "../judge/report-blocks.ts";
+import { loadRunDecisions } from "../judge/run-decisions.ts";
 import { percent } from "../report/format.ts";
 import { writeReports } from "../report/index.ts";
 import type { RunRecord, Store } from "../store/store.ts";
@@ -9,7 +12,10 @@ import type { Task } from "../tasks/task.ts";
 
 export type Grading = "strict" | "lenient";
 
-/** Analyses a stored run and writes report.json, report.md, report.html and cases.csv. Calls no model. */
+/**
+ * Analyses a stored run and writes report.json, report.md, report.html and cases.csv. Calls no model:
+ * clinician adjudications and the run's stored judge verdicts are applied as they are in the store.
+ */
 export async function buildReport(options: {
   store: Store;
   run: RunRecord;
@@ -22,6 +28,8 @@ export async function buildReport(options: {
 }): Promise<{ report: Report; files: string[] }> {
   const { store, run, study, suite, task } = options;
   const stored = await store.getRun(run.id);
+  const results = await store.results(run.id);
+  const { adjudications, verdicts, decisions } = await loadRunDecisions(store, run.id);
   const { report, details } = analyzeStudy({
     study,
     suite,
@@ -31,12 +39,19 @@ export async function buildReport(options: {
       finishedAt: stored?.finishedAt ?? run.finishedAt,
       complete: stored?.complete ?? run.complete,
     },
-    results: await store.results(run.id),
-    grade: (testCase, completion) => task.grade(testCase, completion, study),
+    results,
+    grade: (testCase, completion) => task.grade(testCase, completion, study, decisions),
     identities: options.identities,
     primary: options.primary,
   });
   if (study.notice) report.notice = study.notice;
+  if (study.task === "diagnosis" && study.judge) report.judge = judgeSummaryBlock(study.judge, verdicts);
+  if (study.task === "diagnosis" && adjudications.length > 0) {
+    const agreement = gradingAgreement({ study, cases: suite.cases, results, adjudications, verdicts });
+    if (agreement.adjudicated > 0) {
+      report.agreement = { adjudicated: agreement.adjudicated, methods: agreement.methods };
+    }
+  }
   const files = await writeReports(report, details, options.outputDirectory);
   return { report, files };
 }

@@ -16,6 +16,14 @@ const COMMANDS: Record<
   report: { summary: "rebuild a run's reports from the store", load: () => import("./commands/report.ts") },
   models: { summary: "check that a study's models answer", load: () => import("./commands/models.ts") },
   runs: { summary: "list the runs in the store", load: () => import("./commands/runs.ts") },
+  adjudicate: {
+    summary: "export pending answer pairs for clinicians, import their decisions",
+    load: () => import("./commands/adjudicate.ts"),
+  },
+  grading: {
+    summary: "agreement of the grading rungs and the judge with clinicians",
+    load: () => import("./commands/grading.ts"),
+  },
   suites: { summary: "validate a case file", load: () => import("./commands/suites.ts") },
   train: {
     summary: "train a report classifier (TF-IDF or embedding probe) on labelled cases",

@@ -50,6 +50,30 @@ const PROVIDER_KEYS = {
   threads: ["llama-cpp"],
 } as const;
 
+/**
+ * The judge for answers the terminology leaves undecided: a chat model of any kind a study can run
+ * (not a classifier). It always runs at temperature 0; only length, seed and thinking can be set.
+ */
+export const judgeSpecSchema = z.strictObject({
+  provider: z.enum(["openai", "ollama", "llama-cpp"]),
+  model: z.string().min(1),
+  baseUrl: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
+  apiKeyEnv: z.string().min(1).optional(),
+  concurrency: z.number().int().min(1).max(1024).default(1),
+  timeoutMs: z.number().int().positive().default(300_000),
+  retries: z.number().int().min(0).max(20).default(4),
+  params: z
+    .strictObject({
+      maxTokens: z.number().int().positive().optional(),
+      seed: z.number().int().optional(),
+      think: z.boolean().optional(),
+    })
+    .default({}),
+  contextSize: z.number().int().positive().optional(),
+  gpu: z.boolean().optional(),
+  threads: z.number().int().positive().optional(),
+});
+
 export const fieldMappingSchema = z.record(z.string().min(1), z.string().min(1));
 
 const suiteReference = z
@@ -88,6 +112,8 @@ export const studySchema = z
     maxAnswerChars: z.number().int().min(1000).default(DEFAULT_MAX_ANSWER_CHARS),
     /** A warning printed under the status line of every report of this study (the demo uses it). */
     notice: z.string().min(1).optional(),
+    /** A local model that judges answers grading left undecided (diagnosis studies). */
+    judge: judgeSpecSchema.optional(),
     /** Folder for report.json, report.md, report.html and cases.csv, relative to the study file. */
     output: z.string().min(1).default("./reports"),
   })
@@ -139,6 +165,25 @@ export const studySchema = z
         path: ["labels"],
         message: `labels belong to triage studies, not to a ${study.task} study`,
       });
+    }
+    if (study.judge !== undefined && study.task !== "diagnosis") {
+      context.addIssue({ code: "custom", path: ["judge"], message: "a judge grades diagnosis studies only" });
+    }
+    const judge = study.judge;
+    for (const key of Object.keys(judge ?? {}) as Array<keyof NonNullable<typeof judge>>) {
+      const providers = PROVIDER_KEYS[key as keyof typeof PROVIDER_KEYS] as readonly string[] | undefined;
+      if (
+        judge &&
+        providers !== undefined &&
+        judge[key] !== undefined &&
+        !providers.includes(judge.provider)
+      ) {
+        context.addIssue({
+          code: "custom",
+          path: ["judge", key],
+          message: `only for provider ${providers.join(" or ")}, not ${judge.provider}`,
+        });
+      }
     }
     if (study.task === "triage" && study.labels) {
       if (new Set(study.labels).size !== study.labels.length) {

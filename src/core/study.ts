@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { modelSpecSchema, studySchema } from "./study-schema.ts";
+import type { judgeSpecSchema, modelSpecSchema, studySchema } from "./study-schema.ts";
 
 export const PROVIDERS = ["openai", "ollama", "llama-cpp", "classifier"] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
@@ -8,6 +8,8 @@ export const TASKS = ["diagnosis", "triage"] as const;
 export type TaskName = (typeof TASKS)[number];
 
 export type ModelSpec = z.infer<typeof modelSpecSchema>;
+
+export type JudgeSpec = z.infer<typeof judgeSpecSchema>;
 
 export type StudyInput = z.input<typeof studySchema>;
 

@@ -20,7 +20,10 @@ export const CASE_COLUMNS = [
 ] as const;
 
 /** The columns of a study's rows: triage studies add `predicted` (the label given) before `reference`. */
-export function caseColumns(report: Pick<Report, "study">): string[] {
+export function caseColumns(report: Pick<Report, "study" | "judge">): string[] {
+  if (report.judge !== undefined) {
+    return CASE_COLUMNS.flatMap((column) => (column === "needsReview" ? [column, "judge"] : [column]));
+  }
   if (report.study.task !== "triage") return [...CASE_COLUMNS];
   return CASE_COLUMNS.flatMap((column) => (column === "reference" ? ["predicted", column] : [column]));
 }
@@ -35,6 +38,7 @@ export function renderCasesCsv(report: Report, details: ReportDetails): string {
   const taken = new Set<string>(columns);
   const header = [...columns, ...fields.map((field) => (taken.has(field) ? `subgroup.${field}` : field))];
   const triage = report.study.task === "triage";
+  const judged = report.judge !== undefined;
   const records = details.rows.map((row): CsvValue[] => [
     row.model,
     row.case,
@@ -44,6 +48,7 @@ export function renderCasesCsv(report: Report, details: ReportDetails): string {
     row.rank,
     row.lenientRank,
     row.needsReview,
+    ...(judged ? [row.judge ?? null] : []),
     row.answers.join(" | "),
     ...(triage ? [row.predicted ?? null] : []),
     row.reference,

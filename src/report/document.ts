@@ -65,6 +65,8 @@ export interface ReportDocument {
   /** Triage studies: the classification measures and confusion matrices. */
   classification: ClassificationSection | null;
   comparisons: Table | null;
+  /** Where clinicians adjudicated answers: each grading's agreement with them. */
+  agreement: Table | null;
   subgroups: SubgroupSection[];
   breakdown: string[];
   review: Table | null;
@@ -86,6 +88,7 @@ export function buildDocument(report: Report, details: ReportDetails): ReportDoc
       ? null
       : comparisonTable(report.comparisons, caption(comparisonCaption(report)));
   const classification = classificationSection(report, caption);
+  const agreement = agreementTable(report, caption);
   const subgroups = report.study.subgroups.map((field) => subgroupSection(report, field, caption));
   const review = reviewTable(details.rows, caption);
   const errors =
@@ -106,11 +109,42 @@ export function buildDocument(report: Report, details: ReportDetails): ReportDoc
     accuracy,
     classification,
     comparisons,
+    agreement,
     subgroups,
     breakdown: breakdown(report),
     review,
     errors,
     caution: CAUTION,
+  };
+}
+
+/** Each grading against the clinicians' decisions (report.json `agreement`), or null without any. */
+function agreementTable(report: Report, caption: (text: string) => string): Table | null {
+  const agreement = report.agreement;
+  if (!agreement) return null;
+  return {
+    caption: caption(
+      `Agreement of the grading with clinicians on ${plural(agreement.adjudicated, "adjudicated answer pair")} ` +
+        "(correct versus not correct; Cohen's kappa with 95% CI).",
+    ),
+    columns: [
+      text("Grading"),
+      number("n"),
+      number("Agreement"),
+      number("Kappa (95% CI)"),
+      number("Clinician correct: graded correct / not"),
+      number("Clinician not correct: graded correct / not"),
+    ],
+    rows: agreement.methods.map((method) => [
+      method.method,
+      integerText(method.n),
+      method.observedAgreement === null ? NONE : `${percent(method.observedAgreement)}%`,
+      method.kappa
+        ? `${decimalText(method.kappa.estimate)} (${decimalText(method.kappa.lower)} to ${decimalText(method.kappa.upper)})`
+        : NONE,
+      `${method.confusion.correct.correct} / ${method.confusion.correct.incorrect}`,
+      `${method.confusion.incorrect.correct} / ${method.confusion.incorrect.incorrect}`,
+    ]),
   };
 }
 

@@ -110,6 +110,7 @@ export async function renderHtml(report: Report, details: ReportDetails): Promis
     );
   }
   if (document.comparisons) results.push(table(document.comparisons));
+  if (document.agreement) results.push(`<h3>Grading agreement</h3>\n${table(document.agreement)}`);
   if (document.classification) {
     const { summary, matrices } = document.classification;
     results.push(

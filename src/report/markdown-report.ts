@@ -41,6 +41,7 @@ export function renderMarkdown(report: Report, details: ReportDetails): string {
     markdownTable(document.accuracy),
   ];
   if (document.comparisons) blocks.push(markdownTable(document.comparisons));
+  if (document.agreement) blocks.push("### Grading agreement", markdownTable(document.agreement));
   if (document.classification) {
     blocks.push("### Classification", markdownTable(document.classification.summary));
     for (const matrix of document.classification.matrices) blocks.push(markdownTable(matrix.table));

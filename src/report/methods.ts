@@ -4,7 +4,53 @@ import { bootstrapText } from "./classification-tables.ts";
 
 /** The Methods section, generated from the study and run: plain-text paragraphs, escaped by each renderer. */
 export function methodsParagraphs(report: Report): string[] {
-  return [designParagraph(report), taskParagraph(report), statisticsParagraph(report)];
+  const decisions = decisionsParagraph(report);
+  return [
+    designParagraph(report),
+    taskParagraph(report),
+    ...(decisions === "" ? [] : [decisions]),
+    statisticsParagraph(report),
+  ];
+}
+
+/** The judge rung and the clinicians' adjudications, when the run has either. */
+function decisionsParagraph(report: Report): string {
+  const parts: string[] = [];
+  const { judge, agreement } = report;
+  if (judge) {
+    const counts = Object.entries(judge.verdicts)
+      .map(([verdict, count]) => `${verdict} ${count}`)
+      .join(", ");
+    parts.push(
+      `Listed diagnoses that the grading ladder left undecided (no strict match) were put to a local judge model, ` +
+        `${judge.provider} ${judge.model}, once per distinct pair of reference and answer, at temperature 0 with ` +
+        "a fixed rubric (same disease, more specific, broader, related, different) and a JSON schema for its " +
+        "verdict and one-line rationale. A same-disease or more-specific verdict counts as a match at the rung " +
+        '"judge"; the judge never overrides a rung that decided, and an answer without a readable verdict ' +
+        `(unparseable) never counts. The judge was asked about ${judge.pairs} pair${judge.pairs === 1 ? "" : "s"}` +
+        `${counts === "" ? "" : ` (${counts})`}` +
+        `${judge.undecided > 0 ? `; ${judge.undecided} remained undecided because the judge did not answer` : ""}.`,
+    );
+  }
+  if (agreement) {
+    const figures = agreement.methods
+      .filter((method) => method.n > 0)
+      .map((method) => {
+        const kappa = method.kappa
+          ? `kappa ${method.kappa.estimate.toFixed(2)} (95% CI ${method.kappa.lower.toFixed(2)} to ${method.kappa.upper.toFixed(2)})`
+          : "kappa undefined";
+        return `${method.method} ${kappa}, n = ${method.n}`;
+      })
+      .join("; ");
+    parts.push(
+      `Clinicians adjudicated ${agreement.adjudicated} distinct pair${agreement.adjudicated === 1 ? "" : "s"} of ` +
+        "reference and answer in this run; their decisions (correct, more specific, broader, incorrect) are the " +
+        'top rung, "clinician", and take precedence over every other rung. Agreement of each grading with the ' +
+        "clinicians on correct versus not correct, graded without their decisions (Cohen's kappa with a Wald " +
+        `interval from the Fleiss–Cohen–Everitt standard error): ${figures}.`,
+    );
+  }
+  return parts.join(" ");
 }
 
 function designParagraph(report: Report): string {

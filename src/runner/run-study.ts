@@ -64,7 +64,8 @@ export interface RunStudyOptions {
   runId: string;
   study: Study;
   cases: Case[];
-  task: Task;
+  /** What the runner asks: a study's task, or any other prompt over cases (the judge's). */
+  task: Pick<Task, "prompt" | "caseText" | "responseSchema">;
   /** One provider per model id of the study. */
   providers: Map<string, Provider>;
   cache: ResponseCache;

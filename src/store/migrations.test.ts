@@ -83,6 +83,22 @@ describe("migrate", () => {
     ]);
   });
 
+  it("applies a migration released after a higher-numbered one (written on another branch)", async () => {
+    const client = connect();
+    const addTags: Migration = {
+      version: 3,
+      name: "run tags",
+      statements: ["ALTER TABLE runs ADD COLUMN tags TEXT"],
+    };
+    await migrate(client, [...FIRST, addTags]);
+    expect(await migrate(client, [...FIRST, addNotes, addTags])).toBe(3);
+    expect(await versions(client)).toEqual([1, 2, 3]);
+    const columns = await client.execute(
+      "SELECT name FROM pragma_table_info('runs') WHERE name IN ('notes', 'tags')",
+    );
+    expect(columns.rows.map((row) => row.name)).toEqual(["tags", "notes"]);
+  });
+
   it("leaves the database at the last whole version when a migration fails", async () => {
     const client = connect();
     const broken: Migration = {

@@ -78,6 +78,37 @@ export const MIGRATIONS: Migration[] = [
   },
   EMBEDDING_CACHE_MIGRATION,
   {
+    version: 3,
+    name: "judge verdicts and clinician adjudications",
+    statements: [
+      // One verdict per run and (reference, answer) pair; `verdict` is NULL while the judge call failed.
+      `CREATE TABLE judge_verdicts (
+        run_id TEXT NOT NULL,
+        pair_key TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        key TEXT NOT NULL,
+        verdict TEXT,
+        rationale TEXT,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, pair_key)
+      )`,
+      // The current clinician decision on a (reference, answer) pair, applied to every run.
+      `CREATE TABLE adjudications (
+        pair_key TEXT PRIMARY KEY,
+        reference TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        reviewer TEXT NOT NULL,
+        decided_at TEXT NOT NULL,
+        note TEXT
+      )`,
+    ],
+  },
+  {
     version: 5,
     name: "run leases",
     statements: [
@@ -101,14 +132,17 @@ export async function migrate(client: Client, migrations: Migration[] = MIGRATIO
   );
   const ordered = [...migrations].sort((a, b) => a.version - b.version);
   const latest = ordered.at(-1)?.version ?? 0;
-  const before = await currentVersion(client);
+  const applied = await appliedVersions(client);
+  const before = Math.max(0, ...applied);
   if (before > latest) {
     throw new ClinvalError(
       "store-too-new",
       `the store is at schema version ${before}, newer than this clinval knows (${latest}): update clinval`,
     );
   }
-  for (const migration of ordered.filter((migration) => migration.version > before)) {
+  // Every migration not applied yet, also one below the store's version: migrations written at the same
+  // time on separate branches can be released in any order, and each is independent of the others.
+  for (const migration of ordered.filter((migration) => !applied.has(migration.version))) {
     const record = {
       sql: "INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)",
       args: [migration.version, migration.name, new Date().toISOString()],
@@ -118,11 +152,16 @@ export async function migrate(client: Client, migrations: Migration[] = MIGRATIO
       await client.batch([record, ...migration.statements], "write");
     } catch (error) {
       // Another process may have applied it meanwhile (the version row then already exists).
-      if ((await currentVersion(client)) >= migration.version) continue;
+      if ((await appliedVersions(client)).has(migration.version)) continue;
       throw error;
     }
   }
   return currentVersion(client);
+}
+
+async function appliedVersions(executor: Pick<Client, "execute">): Promise<Set<number>> {
+  const result = await executor.execute("SELECT version FROM migrations");
+  return new Set(result.rows.map((row) => Number(row.version)));
 }
 
 async function currentVersion(executor: Pick<Client, "execute">): Promise<number> {

@@ -78,7 +78,9 @@ describe("openStore", () => {
       "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
     );
     expect(tables.map((table) => table.name)).toEqual([
+      "adjudications",
       "embeddings",
+      "judge_verdicts",
       "migrations",
       "responses",
       "results",

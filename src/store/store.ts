@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Client, createClient, type InStatement, type Row } from "@libsql/client";
+import { type Adjudication, CLINICIAN_DECISIONS } from "../core/adjudication.ts";
 import type { Case, Suite } from "../core/case.ts";
 import type { Completion } from "../core/chat.ts";
 import { ClinvalError } from "../core/errors.ts";
@@ -12,6 +13,14 @@ import { jobId } from "../runner/job-id.ts";
 import type { JobFailure, JobResult } from "../runner/job-result.ts";
 import { processIsAlive } from "../runner/process-is-alive.ts";
 import type { ResponseCache } from "../runner/run-study.ts";
+import {
+  adjudicationFromRow,
+  adjudicationStatement,
+  judgeVerdictFromRow,
+  judgeVerdictRows,
+  type NewJudgeVerdict,
+  type StoredJudgeVerdict,
+} from "./decision-rows.ts";
 import { JsonKeyReader } from "./json-key-reader.ts";
 import { MIGRATIONS, migrate } from "./migrations.ts";
 import { redactCredentials } from "./redact-credentials.ts";
@@ -96,6 +105,20 @@ export interface Store extends ResponseCache {
   results(runId: string): Promise<JobResult[]>;
   /** Job ids (see `jobId`) of a run's successful results: the jobs a resume skips. */
   finishedJobs(runId: string): Promise<Set<string>>;
+  /**
+   * Saves the judge's verdict on a pair within a run (and, for a new completion, the response cache
+   * entry), idempotent like `saveResult`: a verdict replaces an earlier error, an error never a verdict.
+   */
+  saveJudgeVerdict(runId: string, verdict: NewJudgeVerdict): Promise<void>;
+  /** The judge's verdicts of a run, in the order first written; `verdict` is null where the call failed. */
+  judgeVerdicts(runId: string): Promise<StoredJudgeVerdict[]>;
+  /**
+   * Records clinicians' decisions, all in one transaction or none. A decision on a pair replaces any
+   * earlier one on the same pair (see `pairKey`).
+   */
+  recordAdjudications(decisions: readonly Adjudication[]): Promise<void>;
+  /** Every clinician decision in the store, oldest first. */
+  adjudications(): Promise<Adjudication[]>;
   /** Waits for pending writes, then closes the database. */
   close(): Promise<void>;
 }
@@ -399,6 +422,35 @@ class LibsqlStore implements Store {
     );
   }
 
+  saveJudgeVerdict(runId: string, verdict: NewJudgeVerdict): Promise<void> {
+    return this.#writes.add(judgeVerdictRows(runId, verdict, RESPONSE_UPSERT, new Date().toISOString()));
+  }
+
+  async judgeVerdicts(runId: string): Promise<StoredJudgeVerdict[]> {
+    await this.#writes.flush();
+    const result = await this.#client.execute({
+      sql: "SELECT * FROM judge_verdicts WHERE run_id = ? ORDER BY rowid",
+      args: [runId],
+    });
+    return result.rows.map(judgeVerdictFromRow);
+  }
+
+  async recordAdjudications(decisions: readonly Adjudication[]): Promise<void> {
+    for (const [index, decision] of decisions.entries()) {
+      const problem = adjudicationProblem(decision);
+      if (problem !== undefined)
+        throw new ClinvalError("invalid-adjudication", `decisions.${index}: ${problem}`);
+    }
+    if (decisions.length === 0) return;
+    await this.#writes.flush();
+    await this.#client.batch(decisions.map(adjudicationStatement), "write");
+  }
+
+  async adjudications(): Promise<Adjudication[]> {
+    const result = await this.#client.execute("SELECT * FROM adjudications ORDER BY decided_at, rowid");
+    return result.rows.map(adjudicationFromRow);
+  }
+
   async close(): Promise<void> {
     try {
       await this.#writes.flush();
@@ -511,6 +563,16 @@ function checkLease(row: Row, force: boolean): void {
         "If that process is gone, run again with --force to take the run over",
     );
   }
+}
+
+function adjudicationProblem(decision: Adjudication): string | undefined {
+  if (decision.reference.trim() === "") return "the reference is empty";
+  if (decision.answer.trim() === "") return "the answer is empty";
+  if (!(CLINICIAN_DECISIONS as readonly string[]).includes(decision.decision))
+    return `decision "${decision.decision}" is not one of ${CLINICIAN_DECISIONS.join(", ")}`;
+  if (decision.reviewer.trim() === "") return "the reviewer is empty";
+  if (Number.isNaN(Date.parse(decision.decidedAt))) return `"${decision.decidedAt}" is not a time`;
+  return undefined;
 }
 
 function suiteInsert(suite: Suite): { statement: InStatement; casesSha256: string } {

@@ -36,6 +36,11 @@ export function checkStudyFiles(study: Study): FileProblem[] {
       });
     }
   });
+  const judge = study.judge;
+  if (judge?.provider === "llama-cpp" && !judge.model.startsWith("hf:")) {
+    const problem = ggufProblem(judge.model, "GGUF model");
+    if (problem) problems.push({ field: ["judge", "model"], message: problem });
+  }
   return problems;
 }
 

@@ -163,5 +163,9 @@ function resolveStudy(study: z.infer<typeof studySchema>, file: string): Study {
           : model.model,
       lora: model.lora?.map(local),
     })),
+    judge:
+      study.judge?.provider === "llama-cpp" && !study.judge.model.startsWith("hf:")
+        ? { ...study.judge, model: local(study.judge.model) }
+        : study.judge,
   };
 }

@@ -1,3 +1,4 @@
+import type { StoredDecisions } from "../core/adjudication.ts";
 import type { Case } from "../core/case.ts";
 import type { ChatMessage, Completion } from "../core/chat.ts";
 import type { InputError } from "../core/errors.ts";
@@ -23,7 +24,8 @@ export interface Task<C extends Case = Case, G extends Grade = Grade> {
   caseText(testCase: C): string;
   /** JSON schema of the expected answer, for backends that can constrain decoding. */
   responseSchema(study: Study): JsonSchema | undefined;
-  grade(testCase: C, completion: Completion, study: Study): G;
+  /** `decisions`: stored clinician adjudications and judge verdicts, for tasks that use them. */
+  grade(testCase: C, completion: Completion, study: Study, decisions?: StoredDecisions): G;
   /**
    * A problem with a case that only the study can reveal (e.g. a triage label outside the study's label
    * set), or undefined. The caller adds the case file and line.

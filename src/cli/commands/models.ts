@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { judgeModelSpec } from "../../judge/run-judge.ts";
 import { createProvider } from "../../providers/create-provider.ts";
 import { ProviderError } from "../../providers/provider.ts";
 import { loadStudy } from "../../study/load-study.ts";
@@ -11,13 +12,14 @@ export function register(program: Command): void {
     .command("check")
     .description(
       "reach each model of a study with one tiny request; print its identity (with the weights' digest where the\n" +
-        "backend reports one) and the latency. Exit 0 when every model answered, 1 otherwise.",
+        "backend reports one) and the latency; the study's judge too, if it has one. Exit 0 when every model answered,\n" +
+        "1 otherwise.",
     )
     .argument("<study>", "study file (YAML)")
     .action(async (studyPath: string) => {
       const study = await loadStudy(studyPath);
       let failures = 0;
-      for (const spec of study.models) {
+      for (const spec of study.judge ? [...study.models, judgeModelSpec(study.judge)] : study.models) {
         const provider = await createProvider(spec, study);
         const signal = AbortSignal.timeout(CHECK_TIMEOUT_MS);
         try {

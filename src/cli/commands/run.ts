@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import type { ModelIdentity } from "../../core/chat.ts";
 import { InputError } from "../../core/errors.ts";
+import type { ModelSpec } from "../../core/study.ts";
+import { JUDGE_ID, judgeModelSpec, judgeRun } from "../../judge/run-judge.ts";
 import { createProvider } from "../../providers/create-provider.ts";
 import { type Provider, ProviderError } from "../../providers/provider.ts";
 import { runStudy } from "../../runner/run-study.ts";
@@ -59,7 +61,10 @@ export async function executeStudy(opened: OpenedStudy, options: RunOptions): Pr
   // Backends first: a classifier file of another label set, or a missing API key, stops the run before
   // anything is written to the store.
   const providers = new Map<string, Provider>();
-  for (const [index, spec] of study.models.entries()) {
+  const judgeSpec = study.judge ? judgeModelSpec(study.judge) : undefined;
+  const backends: Array<[ModelSpec, string]> = study.models.map((spec, index) => [spec, `models.${index}`]);
+  if (judgeSpec) backends.push([judgeSpec, "judge"]);
+  for (const [spec, path] of backends) {
     try {
       providers.set(
         spec.id,
@@ -67,7 +72,7 @@ export async function executeStudy(opened: OpenedStudy, options: RunOptions): Pr
       );
     } catch (error) {
       if (!(error instanceof InputError) || error.location.file) throw error;
-      const field = `models.${index}${error.location.field ? `.${error.location.field}` : ""}`;
+      const field = `${path}${error.location.field ? `.${error.location.field}` : ""}`;
       throw new InputError(error.message, { file: study.file, field }, error.code);
     }
   }
@@ -110,7 +115,7 @@ export async function executeStudy(opened: OpenedStudy, options: RunOptions): Pr
     );
 
     const identities = new Map<string, ModelIdentity>();
-    for (const spec of study.models) {
+    for (const spec of judgeSpec ? [...study.models, judgeSpec] : study.models) {
       const provider = providers.get(spec.id) as Provider;
       try {
         const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(spec.timeoutMs)]);
@@ -133,6 +138,8 @@ export async function executeStudy(opened: OpenedStudy, options: RunOptions): Pr
     const digests = new Map(
       [...identities].flatMap(([id, identity]) => (identity.digest ? [[id, identity.digest] as const] : [])),
     );
+    // With a judge, the run is finished only after the judge's pass.
+    const writer = createStoreWriter(store);
     const summary = await runStudy({
       runId: run.id,
       study,
@@ -145,8 +152,32 @@ export async function executeStudy(opened: OpenedStudy, options: RunOptions): Pr
       signal: controller.signal,
       digests,
       useCache: options.cache,
-      observers: [createStoreWriter(store), createProgressObserver(process.stderr)],
+      observers: [judgeSpec ? { onJobEnd: writer.onJobEnd } : writer, createProgressObserver(process.stderr)],
     });
+    let complete = summary.complete;
+    if (study.judge && judgeSpec) {
+      const judged = controller.signal.aborted
+        ? undefined
+        : await judgeRun({
+            runId: run.id,
+            study: { ...study, judge: study.judge },
+            cases: suite.cases,
+            store,
+            provider: providers.get(JUDGE_ID) as Provider,
+            digest: digests.get(JUDGE_ID),
+            signal: controller.signal,
+            useCache: options.cache,
+            observers: [createProgressObserver(process.stderr)],
+          });
+      if (judged && judged.pairs > 0) {
+        process.stderr.write(
+          `Judge: ${judged.pairs} undecided answer pair(s), ${judged.judged} with a verdict` +
+            `${judged.complete ? "" : `, ${judged.pairs - judged.judged} still undecided (run again to resume)`}.\n`,
+        );
+      }
+      complete = complete && judged?.complete === true;
+      await store.finishRun(run.id, { complete });
+    }
 
     const primary: Grading = options.lenient ? "lenient" : "strict";
     const { report, files } = await buildReport({
@@ -161,7 +192,7 @@ export async function executeStudy(opened: OpenedStudy, options: RunOptions): Pr
     });
     process.stdout.write(summarize(report));
     process.stdout.write(`Reports: ${files.join(", ")}\n`);
-    return summary.complete ? 0 : 1;
+    return complete ? 0 : 1;
   } finally {
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);

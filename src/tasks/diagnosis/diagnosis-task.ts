@@ -14,6 +14,7 @@ export const diagnosisTask: Task<DiagnosisCase, DiagnosisGrade> = {
   prompt: (testCase, study, template) => diagnosisMessages(testCase, study, template),
   caseText: (testCase) => testCase.presentation,
   responseSchema: (study) => diagnosisResponseSchema(study.topK),
-  grade: (testCase, completion, study) => gradeDiagnosis(testCase, completion, study),
+  grade: (testCase, completion, study, decisions) =>
+    gradeDiagnosis(testCase, completion, study, undefined, decisions),
   checkTemplate: (template, file) => void parseTemplate(template, file),
 };

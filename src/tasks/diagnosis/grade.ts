@@ -1,3 +1,4 @@
+import type { StoredDecisions } from "../../core/adjudication.ts";
 import type { DiagnosisCase } from "../../core/case.ts";
 import type { Completion } from "../../core/chat.ts";
 import type { Study } from "../../core/study.ts";
@@ -6,6 +7,7 @@ import type { DiagnosisGrade, MatchRung } from "./diagnosis-grade.ts";
 import { extractDiagnoses } from "./extract.ts";
 import { nameVariants, normalizeDiagnosis } from "./normalize.ts";
 import { compareWords, contentTokens } from "./similarity.ts";
+import { rankWithDecisions } from "./stored-decisions.ts";
 import { SynonymDictionary } from "./synonym-dictionary.ts";
 
 /** The project's clinical dictionary, built once. */
@@ -47,6 +49,15 @@ export function matchAnswer(
   dictionary: SynonymDictionary = clinicalDictionary,
 ): AnswerMatch | null {
   return matchPrepared(answer, prepareReference(reference, dictionary), dictionary);
+}
+
+/** `matchAnswer` for many answers to one reference, which is prepared once. */
+export function answerMatcher(
+  reference: ReferenceNames,
+  dictionary: SynonymDictionary = clinicalDictionary,
+): (answer: string) => AnswerMatch | null {
+  const prepared = prepareReference(reference, dictionary);
+  return (answer) => matchPrepared(answer, prepared, dictionary);
 }
 
 /** A reference name with what every answer is compared against, worked out once per case. */
@@ -214,21 +225,23 @@ const NO_MATCH = { rank: null, rung: null, lenientRank: null, needsReview: false
  * Grades a completion for a diagnosis case. Cut off by the token limit → `truncated` (the answers
  * extracted so far are kept for the reader, but never count, so no rank is set); nothing extracted →
  * `unparseable`; otherwise `correct` when a strict match (exact, accepted, dictionary) is among the
- * first `study.topK` answers, else `incorrect`.
+ * first `study.topK` answers, else `incorrect`. With stored `decisions`, a clinician's decision on an
+ * answer comes before every rung and the judge's verdict decides what the rungs left undecided
+ * (see rankWithDecisions).
  */
 export function gradeDiagnosis(
   testCase: DiagnosisCase,
   completion: Completion,
   study: Pick<Study, "topK">,
   dictionary: SynonymDictionary = clinicalDictionary,
+  decisions?: StoredDecisions,
 ): DiagnosisGrade {
   const answers = extractDiagnoses(completion.text, study.topK);
   if (completion.finishReason === "length") return { outcome: "truncated", answers, ...NO_MATCH };
   if (answers.length === 0) return { outcome: "unparseable", answers, ...NO_MATCH };
-  const ranked = rankAnswers(
-    answers,
-    { diagnosis: testCase.diagnosis, accept: testCase.accept ?? [] },
-    dictionary,
-  );
+  const reference = { diagnosis: testCase.diagnosis, accept: testCase.accept ?? [] };
+  const ranked = decisions
+    ? rankWithDecisions(answers, testCase.diagnosis, answerMatcher(reference, dictionary), decisions)
+    : rankAnswers(answers, reference, dictionary);
   return { outcome: ranked.rank === null ? "incorrect" : "correct", answers, ...ranked };
 }

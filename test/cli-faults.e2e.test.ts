@@ -397,7 +397,19 @@ describe("Ctrl-C during clinval run", () => {
 describe("two clinval run processes on one study and one store", () => {
   it("asks the model once per job: the second is refused while the first holds the run", async () => {
     const cases = makeCases(Array.from({ length: 12 }, (_, index) => `dup-${index + 1}`));
-    const server = await startServer(() => delayed(100, ANSWER));
+    // No answer until one of the two has exited: the other holds the run meanwhile, however slowly either
+    // process starts on a busy machine.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const server = await startOpenAICompatibleServer({
+      reply: async () => {
+        await released;
+        return ANSWER;
+      },
+    });
+    servers.push(server);
     const study = await writeStudy("twice", server.url, cases);
     const start = () => {
       const child = spawn(
@@ -408,6 +420,7 @@ describe("two clinval run processes on one study and one store", () => {
       return { output: collect(child), exit: exited(child) };
     };
     const [first, second] = [start(), start()];
+    void Promise.race([first.exit, second.exit]).then(release);
     const exits = await Promise.all([first.exit, second.exit]);
     const outputs = [first.output.stderr(), second.output.stderr()];
 

@@ -372,7 +372,9 @@ describe("Ctrl-C during clinval run", () => {
     expect(output.stderr()).toContain(
       "Stopping: finished answers are kept; run the same command again to resume.",
     );
-    expect(output.stdout()).toMatch(/^Run INCOMPLETE/);
+    expect(output.stdout()).toMatch(
+      /^Run INCOMPLETE: some jobs were not started or ended in errors; run again to resume\.\n {2}model-a: .*, n = 4, errors 0, not started 4\n/,
+    );
     const interrupted = await readReport();
     expect(interrupted.run.complete).toBe(false);
     expect(interrupted.models[0].n).toBe(FINISHED_BEFORE_INTERRUPT);

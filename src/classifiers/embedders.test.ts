@@ -163,13 +163,10 @@ describe("OpenAI-compatible embedder", () => {
     await embedder.close();
   });
 
-  it("needs the API-key variable to be set", () => {
-    const error = thrown(() =>
-      createEmbedder(parseEmbedder("openai:x", { apiKeyEnv: "CLINVAL_EMBED_TEST_KEY" })),
-    );
-    expect((error as InputError).describe()).toBe(
-      'apiKeyEnv: environment variable CLINVAL_EMBED_TEST_KEY is not set (model "embedder" reads its API key from it)',
-    );
+  it("starts without a key when the API-key variable is not set", () => {
+    expect(() =>
+      createEmbedder(parseEmbedder("openai:x", { apiKeyEnv: "CLINVAL_EMBED_UNSET_KEY" })),
+    ).not.toThrow();
   });
 });
 

@@ -3,6 +3,7 @@ import { createReadStream, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { InputError } from "../core/errors.ts";
+import { resolveApiKey } from "../providers/api-key.ts";
 import {
   authorizationHeaders,
   HttpConnections,
@@ -12,7 +13,6 @@ import {
   parseJson,
   preview,
   readText,
-  resolveApiKey,
 } from "../providers/http-stream.ts";
 import { DEFAULT_OLLAMA_BASE_URL, digestOf } from "../providers/ollama/ollama-provider.ts";
 import { DEFAULT_OPENAI_BASE_URL } from "../providers/openai-compatible/openai-compatible-provider.ts";
@@ -150,7 +150,7 @@ class HttpEmbedder implements Embedder {
     readonly spec: Extract<EmbedderSpec, { kind: "ollama" | "openai" }>,
     private readonly timeoutMs: number,
   ) {
-    this.apiKey = resolveApiKey({ id: "embedder", apiKeyEnv: spec.apiKeyEnv });
+    this.apiKey = resolveApiKey({ apiKeyEnv: spec.apiKeyEnv });
     this.headers = authorizationHeaders(this.apiKey);
   }
 

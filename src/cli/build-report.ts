@@ -1,3 +1,4 @@
+import { NOT_RUN_CAUSE } from "../analysis/graded-job.ts";
 import { analyzeStudy, type Report } from "../analysis/index.ts";
 import type { Suite } from "../core/case.ts";
 import type { ModelIdentity } from "../core/chat.ts";
@@ -58,15 +59,27 @@ export async function buildReport(options: {
 
 /** A short summary for the terminal: one line per model, one per comparison. */
 export function summarize(report: Report): string {
+  const notStarted = new Map<string, number>();
+  for (const entry of report.errors) {
+    if (entry.cause === NOT_RUN_CAUSE) notStarted.set(entry.model, (notStarted.get(entry.model) ?? 0) + 1);
+  }
   const lines = [
-    report.run.complete ? "Run complete." : "Run INCOMPLETE: some jobs ended in errors; run again to resume.",
+    report.run.complete
+      ? "Run complete."
+      : notStarted.size > 0
+        ? "Run INCOMPLETE: some jobs were not started or ended in errors; run again to resume."
+        : "Run INCOMPLETE: some jobs ended in errors; run again to resume.",
   ];
   for (const model of report.models) {
     const accuracy = model.accuracy;
     const estimate = accuracy
       ? `${percent(accuracy.estimate)}% (95% CI ${percent(accuracy.lower)}%–${percent(accuracy.upper)}%)`
       : "no answers";
-    lines.push(`  ${model.id}: ${estimate}, n = ${model.n}, errors ${model.outcomes.error}`);
+    const waiting = notStarted.get(model.id) ?? 0;
+    const errors = model.outcomes.error - waiting;
+    lines.push(
+      `  ${model.id}: ${estimate}, n = ${model.n}, errors ${errors}${waiting > 0 ? `, not started ${waiting}` : ""}`,
+    );
   }
   for (const comparison of report.comparisons) {
     const p = comparison.adjustedP;

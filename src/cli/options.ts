@@ -1,4 +1,6 @@
 import { InputError } from "../core/errors.ts";
+import type { ModelSpec } from "../core/study.ts";
+import { unsetApiKeyVariable } from "../providers/api-key.ts";
 import { defaultStorePath } from "../store/store-path.ts";
 
 /** Parses `--fields presentation=text,accept=synonyms` into a field mapping. */
@@ -44,4 +46,18 @@ export const STORE_OPTION = {
 /** The store named by `--store`, or the default for the working directory. */
 export function storePath(option: string | undefined): string {
   return option ?? defaultStorePath(process.cwd());
+}
+
+/** One warning line per model whose API-key variable is unset: it is called without a key. */
+export function unsetApiKeyWarnings(specs: ReadonlyArray<Pick<ModelSpec, "id" | "apiKeyEnv">>): string {
+  return specs
+    .flatMap((spec) => {
+      const variable = unsetApiKeyVariable(spec);
+      return variable === undefined
+        ? []
+        : [
+            `warning: ${spec.id}: environment variable ${variable} is not set; calling without an API key (a server that needs one answers 401)\n`,
+          ];
+    })
+    .join("");
 }

@@ -43,7 +43,7 @@ export const modelSpecSchema = z.strictObject({
 /** Model keys that only some providers use; given to another provider, they would be silently ignored. */
 const PROVIDER_KEYS = {
   baseUrl: ["openai", "ollama", "classifier"],
-  apiKeyEnv: ["openai", "classifier"],
+  apiKeyEnv: ["openai", "ollama", "classifier"],
   lora: ["llama-cpp"],
   contextSize: ["llama-cpp"],
   gpu: ["llama-cpp"],

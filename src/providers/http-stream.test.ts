@@ -1,12 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { InputError } from "../core/errors.ts";
+import { describe, expect, it } from "vitest";
 import {
   classifyFailure,
   errorMessageFromBody,
   HttpConnections,
   readJsonLines,
   readServerSentEvents,
-  resolveApiKey,
   streamErrorFailure,
 } from "./http-stream.ts";
 import { ProviderError } from "./provider.ts";
@@ -175,26 +173,6 @@ describe("streamErrorFailure", () => {
       true,
       "error inside the response stream from http://127.0.0.1:9/api/chat: unexpected EOF",
     ]);
-  });
-});
-
-describe("resolveApiKey", () => {
-  afterEach(() => {
-    delete process.env.CLINVAL_TEST_KEY;
-  });
-
-  it("reads the named variable, or gives undefined when none is named", () => {
-    process.env.CLINVAL_TEST_KEY = "  sk-test  ";
-    expect(resolveApiKey({ id: "m", apiKeyEnv: "CLINVAL_TEST_KEY" })).toBe("sk-test");
-    expect(resolveApiKey({ id: "m" })).toBeUndefined();
-  });
-
-  it("throws an InputError naming an unset or empty variable", () => {
-    process.env.CLINVAL_TEST_KEY = " ";
-    expect(() => resolveApiKey({ id: "r1", apiKeyEnv: "CLINVAL_TEST_KEY" })).toThrow(InputError);
-    expect(() => resolveApiKey({ id: "r1", apiKeyEnv: "CLINVAL_MISSING_KEY" })).toThrow(
-      'environment variable CLINVAL_MISSING_KEY is not set (model "r1" reads its API key from it)',
-    );
   });
 });
 

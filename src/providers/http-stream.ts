@@ -1,26 +1,11 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { InputError } from "../core/errors.ts";
-import type { ModelSpec } from "../core/study.ts";
 import { ProviderError, parseRetryAfter } from "./provider.ts";
 
 /**
  * HTTP plumbing shared by the `openai` and `ollama` backends: one request with failures
  * classified for the runner, and the two streaming body formats (server-sent events, JSON lines).
  */
-
-/** The API key named by `spec.apiKeyEnv`, or undefined when the spec names none. */
-export function resolveApiKey(spec: Pick<ModelSpec, "id" | "apiKeyEnv">): string | undefined {
-  if (spec.apiKeyEnv === undefined) return undefined;
-  const key = process.env[spec.apiKeyEnv];
-  if (key === undefined || key.trim() === "") {
-    throw new InputError(
-      `environment variable ${spec.apiKeyEnv} is not set (model "${spec.id}" reads its API key from it)`,
-      { field: "apiKeyEnv" },
-    );
-  }
-  return key.trim();
-}
 
 /** The `authorization` header for an API key, or no header when there is none. */
 export function authorizationHeaders(apiKey: string | undefined): Record<string, string> {

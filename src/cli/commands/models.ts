@@ -3,6 +3,7 @@ import { judgeModelSpec } from "../../judge/run-judge.ts";
 import { createProvider } from "../../providers/create-provider.ts";
 import { ProviderError } from "../../providers/provider.ts";
 import { loadStudy } from "../../study/load-study.ts";
+import { unsetApiKeyWarnings } from "../options.ts";
 
 const CHECK_TIMEOUT_MS = 120_000;
 
@@ -18,8 +19,10 @@ export function register(program: Command): void {
     .argument("<study>", "study file (YAML)")
     .action(async (studyPath: string) => {
       const study = await loadStudy(studyPath);
+      const specs = study.judge ? [...study.models, judgeModelSpec(study.judge)] : study.models;
+      process.stderr.write(unsetApiKeyWarnings(specs));
       let failures = 0;
-      for (const spec of study.judge ? [...study.models, judgeModelSpec(study.judge)] : study.models) {
+      for (const spec of specs) {
         const provider = await createProvider(spec, study);
         const signal = AbortSignal.timeout(CHECK_TIMEOUT_MS);
         try {

@@ -11,7 +11,7 @@ import { createStoreWriter } from "../../store/store-writer.ts";
 import { hashStudy } from "../../store/study-hash.ts";
 import { type OpenedStudy, openStudy } from "../../study/open-study.ts";
 import { buildReport, type Grading, summarize } from "../build-report.ts";
-import { parseList, parsePositiveInteger, STORE_OPTION, storePath } from "../options.ts";
+import { parseList, parsePositiveInteger, STORE_OPTION, storePath, unsetApiKeyWarnings } from "../options.ts";
 import { createProgressObserver } from "../progress.ts";
 
 export interface RunOptions {
@@ -54,6 +54,7 @@ export async function runCommand(studyPath: string, options: RunOptions): Promis
 export async function executeStudy(opened: OpenedStudy, options: RunOptions): Promise<number> {
   const { study, task, template } = opened;
   for (const warning of opened.warnings) process.stderr.write(`warning: ${warning}\n`);
+  process.stderr.write(unsetApiKeyWarnings(study.models));
   if (options.resume && options.new)
     throw new InputError("choose one of --resume and --new", { field: "--new" });
   const suite = { ...opened.suite, cases: selectCases(opened.suite.cases, options, opened.suite.source) };

@@ -1,5 +1,6 @@
 import type { Completion, GenerationParams, ModelIdentity } from "../../core/chat.ts";
 import type { ModelSpec } from "../../core/study.ts";
+import { resolveApiKey } from "../api-key.ts";
 import {
   authorizationHeaders,
   classifyFailure,
@@ -12,7 +13,6 @@ import {
   preview,
   readJsonLines,
   readText,
-  resolveApiKey,
   streamErrorFailure,
   tokenCount,
 } from "../http-stream.ts";

@@ -1,5 +1,6 @@
 import type { Completion, FinishReason, GenerationParams, ModelIdentity } from "../../core/chat.ts";
 import type { ModelSpec } from "../../core/study.ts";
+import { resolveApiKey } from "../api-key.ts";
 import {
   authorizationHeaders,
   classifyFailure,
@@ -15,7 +16,6 @@ import {
   preview,
   readServerSentEvents,
   readText,
-  resolveApiKey,
   streamErrorFailure,
   tokenCount,
 } from "../http-stream.ts";

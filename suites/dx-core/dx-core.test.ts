@@ -9,7 +9,7 @@ const SPECIALTIES = ["internal medicine", "surgery", "neurology", "gynecology", 
 const INCIDENCE = ["frequent", "less frequent", "rare"];
 const URGENCY = ["emergent", "urgent", "routine"];
 
-const suite = await loadCaseFile(builtinSuitePath("dx-core"), {
+const suite = await loadCaseFile(builtinSuitePath("dx-core@1"), {
   requiredFields: ["presentation", "diagnosis"],
   id: "dx-core",
 });
@@ -95,7 +95,7 @@ describe("dx-core suite", () => {
       urgent: 47,
       routine: 26,
     });
-    const card = readFileSync(join(import.meta.dirname, "README.md"), "utf8");
+    const card = readFileSync(join(import.meta.dirname, "1", "README.md"), "utf8");
     expect(card).toMatch(/\| \*\*total\*\* +\| +\*\*47\*\* \| +\*\*47\*\* \| +\*\*26\*\* \| +\*\*120\*\* \|/);
     expect(card).toContain("simulated");
   });

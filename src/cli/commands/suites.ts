@@ -1,8 +1,7 @@
-import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { InputError, InputErrors } from "../../core/errors.ts";
 import { TASKS, type TaskName } from "../../core/study.ts";
-import { builtinSuiteIds, builtinSuitePath } from "../../suites/builtin-suites.ts";
+import { caseFileOrBuiltinSuite } from "../../suites/builtin-suites.ts";
 import { readCaseFile } from "../../suites/load-case-file.ts";
 import { taskFor } from "../../tasks/index.ts";
 import { parseFieldMapping } from "../options.ts";
@@ -12,7 +11,7 @@ export function register(program: Command): void {
   suites
     .command("validate")
     .description("check a case file (JSONL, CSV or YAML) and list every problem with its line")
-    .argument("<file>", "case file, or the id of a built-in suite")
+    .argument("<file|id>", "case file, or a built-in suite id such as dx-core@1")
     .option("--task <task>", `study design the cases are for (${TASKS.join(", ")})`, "diagnosis")
     .option(
       "--fields <mapping>",
@@ -23,14 +22,13 @@ export function register(program: Command): void {
       if (!(TASKS as readonly string[]).includes(options.task)) {
         throw new InputError(`unknown task "${options.task}" (${TASKS.join(", ")})`, { field: "--task" });
       }
-      const builtin = !existsSync(file) && builtinSuiteIds().includes(file);
-      const path = builtin ? builtinSuitePath(file) : file;
+      const { path, id } = caseFileOrBuiltinSuite(file);
       const read = async (name: TaskName) =>
         readCaseFile(path, {
           requiredFields: (await taskFor(name)).requiredFields,
           fields: parseFieldMapping(options.fields),
           split: options.split,
-          id: builtin ? file : undefined,
+          id,
         });
       const task = await taskFor(options.task as TaskName);
       const { suite, problems } = await read(task.name);

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
+import type { DiagnosisCase } from "../../core/case.ts";
 import { InputError, InputErrors } from "../../core/errors.ts";
 import { TASKS, type TaskName } from "../../core/study.ts";
-import type { DiagnosisCase } from "../../core/case.ts";
 import {
   AUDIT_CHECKS,
   type AuditCheck,

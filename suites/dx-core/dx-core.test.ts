@@ -1,82 +1,128 @@
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { DiagnosisCase } from "../../src/core/case.ts";
-import { builtinSuitePath } from "../../src/suites/builtin-suites.ts";
+import { auditDiagnosisCases } from "../../src/suites/audit/audit-suite.ts";
+import { resolveBuiltinSuite } from "../../src/suites/builtin-suites.ts";
 import { loadCaseFile } from "../../src/suites/load-case-file.ts";
+import { normalizeDiagnosis } from "../../src/tasks/diagnosis/normalize.ts";
 
 const SPECIALTIES = ["internal medicine", "surgery", "neurology", "gynecology", "pediatrics"];
 const INCIDENCE = ["frequent", "less frequent", "rare"];
 const URGENCY = ["emergent", "urgent", "routine"];
 
-const suite = await loadCaseFile(builtinSuitePath("dx-core@1"), {
-  requiredFields: ["presentation", "diagnosis"],
-  id: "dx-core",
-});
-const cases = suite.cases as DiagnosisCase[];
+/** sha256 of dx-core@1's case file: reports on version 1 quote it, so it must never change. */
+const VERSION_1_SHA256 = "7483a3fedc60cc91a99a491e2b338b2edea74e8f2dab0eaa2b5c57792136c978";
+
+/** The drafts version 2 is assembled from, in id order: `cat` of these files is 2/cases.jsonl. */
+const VERSION_2_DRAFTS = [
+  { specialty: "internal medicine", file: "internal-medicine.jsonl", first: 1 },
+  { specialty: "neurology", file: "neurology.jsonl", first: 61 },
+  { specialty: "pediatrics", file: "pediatrics.jsonl", first: 121 },
+  { specialty: "surgery", file: "surgery.jsonl", first: 181 },
+  { specialty: "gynecology", file: "gynecology.jsonl", first: 241 },
+];
+const DRAFTS_FOLDER = join(import.meta.dirname, "drafts");
+const VERSION_2_FILE = join(import.meta.dirname, "2", "cases.jsonl");
+
+async function load(path: string): Promise<DiagnosisCase[]> {
+  const suite = await loadCaseFile(path, { requiredFields: ["presentation", "diagnosis"] });
+  return suite.cases as DiagnosisCase[];
+}
 
 function wordCount(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;
 }
 
-function count(values: string[]): Record<string, number> {
+function count(values: unknown[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  for (const value of values) counts[String(value)] = (counts[String(value)] ?? 0) + 1;
   return counts;
 }
 
-describe("dx-core suite", () => {
-  it("has every field, with values from the card's label sets", () => {
-    const problems = cases.flatMap((testCase) => {
-      const found: string[] = [];
-      if (!/^dx-\d{3}$/.test(testCase.id)) found.push("id");
-      if (!SPECIALTIES.includes(testCase.specialty ?? "")) found.push("specialty");
-      if (!INCIDENCE.includes(testCase.incidence ?? "")) found.push("incidence");
-      if (!URGENCY.includes(testCase.urgency ?? "")) found.push("urgency");
-      if (testCase.lang !== "en") found.push("lang");
-      if (!testCase.accept || testCase.accept.length < 1 || testCase.accept.length > 5) found.push("accept");
-      if (!testCase.redFlags || testCase.redFlags.length > 4) found.push("redFlags");
-      if (testCase.redFlags?.length === 0 && testCase.urgency !== "routine")
-        found.push("redFlags empty but not routine");
-      if (!testCase.mustNotMiss || testCase.mustNotMiss.length < 1 || testCase.mustNotMiss.length > 4)
-        found.push("mustNotMiss");
-      const words = wordCount(testCase.presentation);
-      if (words < 80 || words > 200) found.push(`presentation has ${words} words`);
-      return found.map((problem) => `${testCase.id}: ${problem}`);
-    });
-    expect(problems).toEqual([]);
-  });
-
-  it("never names the diagnosis or an accepted name in the presentation", () => {
-    const leaks = cases.flatMap((testCase) =>
-      [testCase.diagnosis, ...(testCase.accept ?? [])]
-        .filter((name) => testCase.presentation.toLowerCase().includes(name.toLowerCase()))
-        .map((name) => `${testCase.id}: "${name}"`),
-    );
-    expect(leaks).toEqual([]);
-  });
-
-  it("has every red flag verbatim in the presentation", () => {
-    const missing = cases.flatMap((testCase) =>
-      (testCase.redFlags ?? [])
-        .filter((flag) => !testCase.presentation.toLowerCase().includes(flag.toLowerCase()))
-        .map((flag) => `${testCase.id}: "${flag}"`),
-    );
-    expect(missing).toEqual([]);
-  });
-
-  it("uses each diagnosis and accepted name for one case only", () => {
-    const owner = new Map<string, string>();
-    const shared: string[] = [];
-    for (const testCase of cases) {
-      for (const name of [testCase.diagnosis, ...(testCase.accept ?? [])]) {
-        const key = name.toLowerCase();
-        const other = owner.get(key);
-        if (other !== undefined && other !== testCase.id) shared.push(`${name}: ${other}, ${testCase.id}`);
-        owner.set(key, testCase.id);
+/** Every field present, with values from the card's label sets. */
+function schemaProblems(cases: readonly DiagnosisCase[], version: 1 | 2): string[] {
+  return cases.flatMap((testCase) => {
+    const found: string[] = [];
+    if (!/^dx-\d{3}$/.test(testCase.id)) found.push("id");
+    if (!SPECIALTIES.includes(testCase.specialty ?? "")) found.push("specialty");
+    if (!INCIDENCE.includes(testCase.incidence ?? "")) found.push("incidence");
+    if (!URGENCY.includes(testCase.urgency ?? "")) found.push("urgency");
+    if (testCase.lang !== "en") found.push("lang");
+    if (!testCase.accept || testCase.accept.length < 1 || testCase.accept.length > 5) found.push("accept");
+    if (!testCase.redFlags || testCase.redFlags.length > 4) found.push("redFlags");
+    if (testCase.redFlags?.length === 0 && testCase.urgency !== "routine")
+      found.push("redFlags empty but not routine");
+    if (!testCase.mustNotMiss || testCase.mustNotMiss.length < 1 || testCase.mustNotMiss.length > 4)
+      found.push("mustNotMiss");
+    const words = wordCount(testCase.presentation);
+    if (words < 80 || words > 200) found.push(`presentation has ${words} words`);
+    if (version === 2) {
+      const reject = testCase.reject as unknown;
+      if (!Array.isArray(reject) || reject.length < 1 || reject.length > 6) found.push("reject");
+      if (testCase.mimic !== undefined) {
+        const dangerous = (testCase.mustNotMiss ?? []).map(normalizeDiagnosis);
+        if (!dangerous.includes(normalizeDiagnosis(testCase.diagnosis)))
+          found.push("a mimic case's diagnosis is not in its mustNotMiss");
+        if (dangerous.includes(normalizeDiagnosis(String(testCase.mimic))))
+          found.push("the mimic is itself a must-not-miss");
       }
     }
-    expect(shared).toEqual([]);
+    return found.map((problem) => `${testCase.id}: ${problem}`);
+  });
+}
+
+/** Diagnoses and accepted names used by more than one case. */
+function sharedNames(cases: readonly DiagnosisCase[]): string[] {
+  const owner = new Map<string, string>();
+  const shared: string[] = [];
+  for (const testCase of cases) {
+    for (const name of [testCase.diagnosis, ...(testCase.accept ?? [])]) {
+      const key = normalizeDiagnosis(name);
+      const other = owner.get(key);
+      if (other !== undefined && other !== testCase.id) shared.push(`${name}: ${other}, ${testCase.id}`);
+      owner.set(key, testCase.id);
+    }
+  }
+  return shared;
+}
+
+function sha256(path: string): string {
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
+}
+
+describe("dx-core@1", async () => {
+  const path = resolveBuiltinSuite("dx-core@1").path;
+  const cases = await load(path);
+
+  it("is byte for byte the case file earlier reports quote", () => {
+    expect(sha256(path)).toBe(VERSION_1_SHA256);
+  });
+
+  it("has every field, with values from the card's label sets, and each name for one case only", () => {
+    expect(schemaProblems(cases, 1)).toEqual([]);
+    expect(sharedNames(cases)).toEqual([]);
+  });
+
+  it("passes the audit except for the giveaways its card lists", () => {
+    const audit = auditDiagnosisCases(cases);
+    expect(audit.counts).toEqual({ giveaway: 14, leak: 0, "red-flag": 0, label: 0, "near-duplicate": 0 });
+    expect([...new Set(audit.findings.map((finding) => finding.case))]).toEqual([
+      "dx-010",
+      "dx-014",
+      "dx-058",
+      "dx-067",
+      "dx-072",
+      "dx-074",
+      "dx-082",
+      "dx-084",
+      "dx-087",
+      "dx-090",
+      "dx-108",
+      "dx-115",
+      "dx-119",
+    ]);
   });
 
   it("has the counts its card states", () => {
@@ -85,12 +131,7 @@ describe("dx-core suite", () => {
       cases.map((testCase) => `${testCase.specialty} / ${testCase.incidence}`),
     );
     expect(Object.values(bySpecialtyAndTier)).toEqual(Array(15).fill(8));
-    expect(count(cases.map((testCase) => testCase.incidence as string))).toEqual({
-      frequent: 40,
-      "less frequent": 40,
-      rare: 40,
-    });
-    expect(count(cases.map((testCase) => testCase.urgency as string))).toEqual({
+    expect(count(cases.map((testCase) => testCase.urgency))).toEqual({
       emergent: 47,
       urgent: 47,
       routine: 26,
@@ -98,5 +139,69 @@ describe("dx-core suite", () => {
     const card = readFileSync(join(import.meta.dirname, "1", "README.md"), "utf8");
     expect(card).toMatch(/\| \*\*total\*\* +\| +\*\*47\*\* \| +\*\*47\*\* \| +\*\*26\*\* \| +\*\*120\*\* \|/);
     expect(card).toContain("simulated");
+  });
+});
+
+/** Checks of one specialty's 60 cases, whether read from its draft or from the assembled file. */
+function checkSpecialty(cases: readonly DiagnosisCase[], specialty: string, first: number): void {
+  const ids = Array.from({ length: 60 }, (_, index) => `dx-${String(first + index).padStart(3, "0")}`);
+  expect(cases.map((testCase) => testCase.id)).toEqual(ids);
+  expect(cases.filter((testCase) => testCase.specialty !== specialty).map((testCase) => testCase.id)).toEqual(
+    [],
+  );
+  expect(count(cases.map((testCase) => testCase.incidence))).toEqual({
+    frequent: 20,
+    "less frequent": 20,
+    rare: 20,
+  });
+  expect(cases.slice(0, 20).every((testCase) => testCase.incidence === "frequent")).toBe(true);
+  expect(cases.slice(40).every((testCase) => testCase.incidence === "rare")).toBe(true);
+}
+
+describe("dx-core@2", async () => {
+  const drafts = VERSION_2_DRAFTS.map((draft) => ({ ...draft, path: join(DRAFTS_FOLDER, draft.file) }));
+  const assembled = existsSync(VERSION_2_FILE);
+  const present = drafts.filter((draft) => existsSync(draft.path));
+  const cases = assembled
+    ? await load(VERSION_2_FILE)
+    : (await Promise.all(present.map((draft) => load(draft.path)))).flat();
+
+  it("has every field, with values from the card's label sets, and each name for one case only", () => {
+    expect(schemaProblems(cases, 2)).toEqual([]);
+    expect(sharedNames(cases)).toEqual([]);
+  });
+
+  it("passes the audit with no finding at all", () => {
+    const audit = auditDiagnosisCases(cases);
+    expect(audit.findings).toEqual([]);
+  });
+
+  for (const draft of drafts) {
+    it.skipIf(!assembled && !existsSync(draft.path))(
+      `has 60 ${draft.specialty} cases, 20 per incidence tier, in id order`,
+      () => {
+        const first = `dx-${String(draft.first).padStart(3, "0")}`;
+        const start = cases.findIndex((testCase) => testCase.id === first);
+        checkSpecialty(cases.slice(start, start + 60), draft.specialty, draft.first);
+      },
+    );
+  }
+
+  it.skipIf(!assembled)("is the drafts concatenated in id order, and has the counts its card states", () => {
+    if (present.length === drafts.length) {
+      const concatenated = Buffer.concat(drafts.map((draft) => readFileSync(draft.path)));
+      expect(readFileSync(VERSION_2_FILE).equals(concatenated)).toBe(true);
+    }
+    expect(cases.length).toBe(300);
+    const mimicShare = cases.filter((testCase) => testCase.mimic !== undefined).length / cases.length;
+    expect(mimicShare).toBeGreaterThanOrEqual(0.25);
+    expect(mimicShare).toBeLessThanOrEqual(0.45);
+    const urgency = count(cases.map((testCase) => testCase.urgency));
+    const card = readFileSync(join(import.meta.dirname, "2", "README.md"), "utf8");
+    const totalRow = new RegExp(
+      `\\| \\*\\*total\\*\\* +\\| +\\*\\*${urgency.emergent}\\*\\* \\| +\\*\\*${urgency.urgent}\\*\\* \\| +\\*\\*${urgency.routine}\\*\\* \\| +\\*\\*300\\*\\* \\|`,
+    );
+    expect(card).toMatch(totalRow);
+    expect(card).toContain("not yet been reviewed");
   });
 });

@@ -104,6 +104,10 @@ describe("suite audit", () => {
         mimic: "pulmonary embolism",
       }),
       vignette("v2", "Pain for two days.", { reject: "Biliary colic" as unknown as string[], mimic: "" }),
+      vignette("v3", "Pain for two days.", {
+        diagnosis: "Anterior STEMI",
+        accept: ["Myocardial infarction"],
+      }),
     ]);
     expect(audit.findings.filter((finding) => finding.check !== "near-duplicate")).toEqual([
       { check: "red-flag", case: "v1", detail: '"syncope" is not in the text' },
@@ -115,6 +119,7 @@ describe("suite audit", () => {
       },
       { check: "label", case: "v2", detail: "reject must be a list of non-empty strings" },
       { check: "label", case: "v2", detail: "mimic must be a non-empty string" },
+      { check: "label", case: "v3", detail: 'accept "Myocardial infarction" is broader than the reference' },
     ]);
   });
 

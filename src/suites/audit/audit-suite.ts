@@ -1,6 +1,6 @@
 import type { DiagnosisCase } from "../../core/case.ts";
 import { isAbbreviation, normalizeDiagnosis } from "../../tasks/diagnosis/normalize.ts";
-import { diagnosisNames } from "./diagnosis-names.ts";
+import { diagnosisNames, isBroaderThan } from "./diagnosis-names.ts";
 import { type GiveawayPhrase, giveawayPhrases } from "./giveaway-phrases.ts";
 import {
   DEFAULT_NEAR_DUPLICATE_THRESHOLD,
@@ -13,7 +13,8 @@ import {
  * - `giveaway`: a phrase from the maintained giveaway list (named pathognomonic sign, naming test);
  * - `leak`: the diagnosis, an accepted name or a dictionary synonym of either written in the text;
  * - `red-flag`: a red flag not found verbatim (case-insensitive) in the text;
- * - `label`: `reject` or `mimic` naming the reference or an accepted name, or malformed;
+ * - `label`: an accepted name broader than the reference, `reject` or `mimic` naming the reference or
+ *   an accepted name, or either malformed;
  * - `near-duplicate`: two vignettes sharing much of their wording.
  */
 export const AUDIT_CHECKS = ["giveaway", "leak", "red-flag", "label", "near-duplicate"] as const;
@@ -162,7 +163,10 @@ function redFlagFindings(testCase: DiagnosisCase): AuditFinding[] {
     }));
 }
 
-/** `reject` and `mimic` must be well formed and must never name the reference or an accepted name. */
+/**
+ * Accepted names must not be broader than the reference; `reject` and `mimic` must be well formed and
+ * must never name the reference or an accepted name.
+ */
 function labelFindings(testCase: DiagnosisCase): AuditFinding[] {
   const found: AuditFinding[] = [];
   const finding = (detail: string) => found.push({ check: "label", case: testCase.id, detail });
@@ -171,6 +175,9 @@ function labelFindings(testCase: DiagnosisCase): AuditFinding[] {
   );
   const conflicts = (name: string) =>
     diagnosisNames(name).some((variant) => correct.has(normalizeDiagnosis(variant)));
+  for (const name of testCase.accept ?? []) {
+    if (isBroaderThan(name, testCase.diagnosis)) finding(`accept "${name}" is broader than the reference`);
+  }
   const reject = testCase.reject;
   if (reject !== undefined) {
     if (!Array.isArray(reject) || reject.some((name) => typeof name !== "string" || name.trim() === "")) {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { DiagnosisCase } from "../../src/core/case.ts";
+import { mcnemarExactPower, planMcnemar } from "../../src/stats/sample-size.ts";
 import { auditDiagnosisCases } from "../../src/suites/audit/audit-suite.ts";
 import { resolveBuiltinSuite } from "../../src/suites/builtin-suites.ts";
 import { loadCaseFile } from "../../src/suites/load-case-file.ts";
@@ -14,6 +15,14 @@ const URGENCY = ["emergent", "urgent", "routine"];
 
 /** sha256 of dx-core@1's case file: reports on version 1 quote it, so it must never change. */
 const VERSION_1_SHA256 = "7483a3fedc60cc91a99a491e2b338b2edea74e8f2dab0eaa2b5c57792136c978";
+
+/**
+ * The card's power assumption: discordance 9% vs 2% (p10, p01), two-sided exact McNemar at alpha 0.01,
+ * 80% power. R gives the exact power at 300 pairs as 0.865990 (the sum over m of
+ * dbinom(m, 300, 0.11) times the rejection probability given m, as in src/stats/sample-size.ts).
+ */
+const POWER_PLAN = { p10: 0.09, p01: 0.02, alpha: 0.01, power: 0.8 };
+const VERSION_2_CASES = 300;
 
 /** The drafts version 2 is assembled from, in id order: `cat` of these files is 2/cases.jsonl. */
 const VERSION_2_DRAFTS = [
@@ -205,12 +214,20 @@ describe("dx-core@2", async () => {
     );
   }
 
+  it("is planned large enough for the card's paired comparison at alpha 0.01", () => {
+    expect(planMcnemar(POWER_PLAN).n).toBe(260);
+    expect(mcnemarExactPower(VERSION_2_CASES, POWER_PLAN.p10, POWER_PLAN.p01, POWER_PLAN.alpha)).toBeCloseTo(
+      0.86599,
+      5,
+    );
+  });
+
   it.skipIf(!assembled)("is the drafts concatenated in id order, and has the counts its card states", () => {
     if (present.length === drafts.length) {
       const concatenated = Buffer.concat(drafts.map((draft) => readFileSync(draft.path)));
       expect(readFileSync(VERSION_2_FILE).equals(concatenated)).toBe(true);
     }
-    expect(cases.length).toBe(300);
+    expect(cases.length).toBe(VERSION_2_CASES);
     const mimicShare = cases.filter((testCase) => testCase.mimic !== undefined).length / cases.length;
     expect(mimicShare).toBeGreaterThanOrEqual(0.25);
     expect(mimicShare).toBeLessThanOrEqual(0.45);

@@ -166,6 +166,7 @@ describe("clinval suites audit", () => {
         "  red-flag           0 findings in 0 cases (limit 0)",
         "  label              0 findings in 0 cases (limit 0)",
         "  near-duplicate     0 findings in 0 cases (limit 0)",
+        "  most similar pair: none",
         "passed",
         "",
       ].join("\n"),
@@ -189,7 +190,14 @@ describe("clinval suites audit", () => {
   });
 
   it("audits a built-in suite by id and refuses bad limits with exit 2", async () => {
-    const builtin = await runCli(["suites", "audit", "dx-core@1", "--max", "giveaway=100", "--json"]);
+    const builtin = await runCli([
+      "suites",
+      "audit",
+      "dx-core@1",
+      "--max",
+      "giveaway=100,label=100",
+      "--json",
+    ]);
     expect(builtin.code).toBe(0);
     expect(JSON.parse(builtin.stdout).suite.id).toBe("dx-core");
     const bad = await runCli(["suites", "audit", "dx-core@1", "--max", "giveaway=-1"]);

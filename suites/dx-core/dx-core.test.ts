@@ -69,7 +69,8 @@ function schemaProblems(cases: readonly DiagnosisCase[], version: 1 | 2): string
     if (words < 80 || words > 200) found.push(`presentation has ${words} words`);
     if (version === 2) {
       const reject = testCase.reject as unknown;
-      if (!Array.isArray(reject) || reject.length < 1 || reject.length > 6) found.push("reject");
+      if (reject !== undefined && (!Array.isArray(reject) || reject.length < 1 || reject.length > 6))
+        found.push("reject");
       if (testCase.mimic !== undefined) {
         const dangerous = (testCase.mustNotMiss ?? []).map(normalizeDiagnosis);
         if (!dangerous.includes(normalizeDiagnosis(testCase.diagnosis)))

@@ -140,6 +140,9 @@ function auditText(suiteId: string, audit: SuiteAudit): string {
       const over = audit.exceeded.includes(check) ? "  OVER LIMIT" : "";
       return `  ${check.padEnd(15)} ${String(audit.counts[check]).padStart(4)} findings in ${audit.casesWithFindings[check]} cases (limit ${audit.limits[check]})${over}`;
     }),
+    audit.nearDuplicates.mostSimilar === null
+      ? "  most similar pair: none"
+      : `  most similar pair: ${audit.nearDuplicates.mostSimilar.first} / ${audit.nearDuplicates.mostSimilar.second}, word 3-gram Jaccard ${audit.nearDuplicates.mostSimilar.similarity.toFixed(3)} (near-duplicate at ${audit.nearDuplicates.threshold})`,
     ...audit.findings.map(
       (finding) =>
         `${finding.case}${finding.other ? ` / ${finding.other}` : ""}: ${finding.check}: ${finding.detail}`,

@@ -42,7 +42,7 @@ describe("suite audit", () => {
     expect(audit).toEqual({
       cases: 1,
       mimicCases: 1,
-      nearDuplicates: { shingleWords: 3, threshold: 0.2 },
+      nearDuplicates: { shingleWords: 3, threshold: 0.2, mostSimilar: null },
       counts: ZERO,
       casesWithFindings: ZERO,
       limits: ZERO,

@@ -6,6 +6,7 @@ import {
   DEFAULT_NEAR_DUPLICATE_THRESHOLD,
   DEFAULT_SHINGLE_WORDS,
   findNearDuplicates,
+  type NearDuplicate,
 } from "./near-duplicates.ts";
 
 /**
@@ -42,7 +43,8 @@ export interface SuiteAudit {
   cases: number;
   /** Cases with a `mimic` (designed must-not-miss cases with a commoner benign look-alike). */
   mimicCases: number;
-  nearDuplicates: { shingleWords: number; threshold: number };
+  /** The near-duplicate rule, and the most similar pair of the suite whether or not it reaches it. */
+  nearDuplicates: { shingleWords: number; threshold: number; mostSimilar: NearDuplicate | null };
   /** Findings per check. */
   counts: Record<AuditCheck, number>;
   /** Cases with at least one finding, per check. */
@@ -66,7 +68,7 @@ export function auditDiagnosisCases(cases: readonly DiagnosisCase[], options: Au
       ...labelFindings(testCase),
     );
   }
-  const pairs = findNearDuplicates(
+  const { pairs, mostSimilar } = findNearDuplicates(
     cases.map((testCase) => ({ id: testCase.id, text: testCase.presentation })),
     { shingleWords: DEFAULT_SHINGLE_WORDS, threshold },
   );
@@ -89,7 +91,7 @@ export function auditDiagnosisCases(cases: readonly DiagnosisCase[], options: Au
   return {
     cases: cases.length,
     mimicCases: cases.filter((testCase) => testCase.mimic !== undefined).length,
-    nearDuplicates: { shingleWords: DEFAULT_SHINGLE_WORDS, threshold },
+    nearDuplicates: { shingleWords: DEFAULT_SHINGLE_WORDS, threshold, mostSimilar },
     counts,
     casesWithFindings: perCheck((check) => affected[check].size),
     limits,

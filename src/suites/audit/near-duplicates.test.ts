@@ -32,7 +32,8 @@ describe("near-duplicates", () => {
       { id: "c", text: different },
     ]);
     // 27 shingles each, 19 shared: 19 / (27 + 27 − 19), as Python's set arithmetic on re.findall(r"[^\W_]+") gives.
-    expect(pairs).toEqual([{ first: "a", second: "b", similarity: 19 / 35 }]);
+    const pair = { first: "a", second: "b", similarity: 19 / 35 };
+    expect(pairs).toEqual({ pairs: [pair], mostSimilar: pair });
   });
 
   it("leaves out pairs below the threshold", () => {
@@ -44,6 +45,7 @@ describe("near-duplicates", () => {
         ],
         { threshold: 0.6 },
       ),
-    ).toEqual([]);
+    ).toEqual({ pairs: [], mostSimilar: { first: "a", second: "b", similarity: 19 / 35 } });
+    expect(findNearDuplicates([{ id: "a", text: original }])).toEqual({ pairs: [], mostSimilar: null });
   });
 });

@@ -19,26 +19,28 @@ export const DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.2;
 
 /**
  * Pairs of texts that share much of their wording: the Jaccard similarity of their sets of word
- * n-grams (lower case, letters and digits only), computed exactly over every pair, most similar first.
- * Quadratic in the number of texts, which is fine for suites of a few thousand cases.
+ * n-grams (lower case, letters and digits only), computed exactly over every pair, most similar first,
+ * and the most similar pair whatever its similarity (null for fewer than two texts). Quadratic in the
+ * number of texts, which is fine for suites of a few thousand cases.
  */
 export function findNearDuplicates(
   texts: ReadonlyArray<{ id: string; text: string }>,
   options: NearDuplicateOptions = {},
-): NearDuplicate[] {
+): { pairs: NearDuplicate[]; mostSimilar: NearDuplicate | null } {
   const shingleWords = options.shingleWords ?? DEFAULT_SHINGLE_WORDS;
   const threshold = options.threshold ?? DEFAULT_NEAR_DUPLICATE_THRESHOLD;
   const shingles = texts.map((entry) => wordShingles(entry.text, shingleWords));
-  const found: NearDuplicate[] = [];
+  const pairs: NearDuplicate[] = [];
+  let mostSimilar: NearDuplicate | null = null;
   for (let first = 0; first < texts.length; first++) {
     for (let second = first + 1; second < texts.length; second++) {
       const similarity = jaccard(shingles[first], shingles[second]);
-      if (similarity >= threshold) {
-        found.push({ first: texts[first].id, second: texts[second].id, similarity });
-      }
+      const pair = { first: texts[first].id, second: texts[second].id, similarity };
+      if (similarity >= threshold) pairs.push(pair);
+      if (mostSimilar === null || similarity > mostSimilar.similarity) mostSimilar = pair;
     }
   }
-  return found.sort((a, b) => b.similarity - a.similarity);
+  return { pairs: pairs.sort((a, b) => b.similarity - a.similarity), mostSimilar };
 }
 
 /** The distinct word n-grams of a text (a shorter text is one shingle), sorted. */

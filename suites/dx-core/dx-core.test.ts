@@ -186,6 +186,22 @@ function checkSpecialty(cases: readonly DiagnosisCase[], specialty: string, firs
   expect(cases.slice(40).every((testCase) => testCase.incidence === "rare")).toBe(true);
 }
 
+/**
+ * A specialty's row of the version 2 card's urgency table as [emergent, urgent, routine, with a mimic],
+ * or undefined while the row still reads "pending".
+ */
+function cardRow(specialty: string): number[] | undefined {
+  const card = readFileSync(join(import.meta.dirname, "2", "README.md"), "utf8");
+  const cells = card
+    .split("\n")
+    .find((line) => line.startsWith(`| ${specialty} `) && line.split("|").length === 8)
+    ?.split("|")
+    .slice(2, 7)
+    .map((cell) => cell.trim());
+  if (cells === undefined || cells.includes("pending")) return undefined;
+  return [cells[0], cells[1], cells[2], cells[4]].map((cell) => Number.parseInt(cell, 10));
+}
+
 describe("dx-core@2", async () => {
   const drafts = VERSION_2_DRAFTS.map((draft) => ({ ...draft, path: join(DRAFTS_FOLDER, draft.file) }));
   const assembled = existsSync(VERSION_2_FILE);
@@ -206,11 +222,18 @@ describe("dx-core@2", async () => {
 
   for (const draft of drafts) {
     it.skipIf(!assembled && !existsSync(draft.path))(
-      `has 60 ${draft.specialty} cases, 20 per incidence tier, in id order`,
+      `has 60 ${draft.specialty} cases, 20 per incidence tier, in id order, with the urgency and mimic counts its card states`,
       () => {
         const first = `dx-${String(draft.first).padStart(3, "0")}`;
         const start = cases.findIndex((testCase) => testCase.id === first);
-        checkSpecialty(cases.slice(start, start + 60), draft.specialty, draft.first);
+        const specialty = cases.slice(start, start + 60);
+        checkSpecialty(specialty, draft.specialty, draft.first);
+        const row = cardRow(draft.specialty);
+        if (row !== undefined) {
+          const urgency = count(specialty.map((testCase) => testCase.urgency));
+          const mimics = specialty.filter((testCase) => testCase.mimic !== undefined).length;
+          expect(row).toEqual([urgency.emergent ?? 0, urgency.urgent ?? 0, urgency.routine ?? 0, mimics]);
+        }
       },
     );
   }

@@ -51,11 +51,16 @@ describe("suite audit", () => {
     });
   });
 
-  it("finds listed giveaways, but not ones the text reports as absent", () => {
+  it("finds listed giveaways, but not absent findings, earlier conditions or confirmed measurements", () => {
     const audit = auditDiagnosisCases([
       vignette("v1", "She catches her breath when the examiner presses under the right ribs."),
       vignette("v2", "Erect chest film: no free gas under the diaphragm. Blood film: no blasts."),
       vignette("v3", "Ultrasound findings are consistent with gallbladder inflammation."),
+      vignette("v4", "CT: an old scar in the left kidney, consistent with her known childhood reflux."),
+      vignette(
+        "v5",
+        "The film confirms a raised white count; a biopsy confirmed the diagnosis of coeliac disease.",
+      ),
     ]);
     expect(audit.findings).toEqual([
       { check: "giveaway", case: "v1", detail: '"catches her breath" (inspiratory-arrest-described)' },
@@ -64,6 +69,7 @@ describe("suite audit", () => {
         case: "v3",
         detail: '"Ultrasound findings are consistent with" (test-names-disease)',
       },
+      { check: "giveaway", case: "v5", detail: '"biopsy confirmed the diagnosis" (test-names-disease)' },
     ]);
     expect(audit.exceeded).toEqual(["giveaway"]);
   });

@@ -140,6 +140,77 @@ describe("clinval suites validate", () => {
   });
 });
 
+describe("clinval suites audit", () => {
+  const clean = {
+    id: "c1",
+    presentation:
+      "A 52-year-old woman has had right upper abdominal pain and a temperature of 38.2 °C for two days.",
+    diagnosis: "Acute cholecystitis",
+    redFlags: ["temperature of 38.2 °C"],
+  };
+  const givenAway = {
+    id: "c2",
+    presentation: "A 70-year-old man with two days of confusion. Urine porphobilinogen is raised.",
+    diagnosis: "Acute intermittent porphyria",
+  };
+
+  it("prints the counts per check and passes a suite within its limits", async () => {
+    const file = await write("audit-clean.jsonl", `${JSON.stringify(clean)}\n`);
+    const result = await runCli(["suites", "audit", file]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        "audit-clean.jsonl: 1 cases audited, 0 with a mimic",
+        "  giveaway           0 findings in 0 cases (limit 0)",
+        "  leak               0 findings in 0 cases (limit 0)",
+        "  red-flag           0 findings in 0 cases (limit 0)",
+        "  label              0 findings in 0 cases (limit 0)",
+        "  near-duplicate     0 findings in 0 cases (limit 0)",
+        "  most similar pair: none",
+        "passed",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("exits 1 when a check exceeds its limit, and 0 when --max allows it", async () => {
+    const file = await write(
+      "audit-giveaway.jsonl",
+      [clean, givenAway].map((c) => JSON.stringify(c)).join("\n"),
+    );
+    const failed = await runCli(["suites", "audit", file, "--json"]);
+    expect(failed.code).toBe(1);
+    const audit = JSON.parse(failed.stdout);
+    expect(audit.findings).toEqual([
+      { check: "giveaway", case: "c2", detail: '"porphobilinogen" (targeted-endocrine)' },
+    ]);
+    expect(audit.exceeded).toEqual(["giveaway"]);
+    const allowed = await runCli(["suites", "audit", file, "--max", "giveaway=1"]);
+    expect(allowed.code).toBe(0);
+  });
+
+  it("audits a built-in suite by id and refuses bad limits with exit 2", async () => {
+    const builtin = await runCli([
+      "suites",
+      "audit",
+      "dx-core@1",
+      "--max",
+      "giveaway=100,label=100",
+      "--json",
+    ]);
+    expect(builtin.code).toBe(0);
+    expect(JSON.parse(builtin.stdout).suite.id).toBe("dx-core");
+    const bad = await runCli(["suites", "audit", "dx-core@1", "--max", "giveaway=-1"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('clinval: --max: "giveaway=-1": the count must be a whole number ≥ 0\n');
+    const unknown = await runCli(["suites", "audit", "dx-core@9"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(
+      /^clinval: suite\.id: unknown built-in suite "dx-core@9": dx-core has no version 9/,
+    );
+  });
+});
+
 describe("clinval runs list", () => {
   it("says when the store has no runs", async () => {
     const store = join(folder, "empty", "clinval.db");

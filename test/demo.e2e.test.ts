@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEMO_NOTICE } from "../src/cli/commands/demo.ts";
+import { resolveBuiltinSuite } from "../src/suites/builtin-suites.ts";
 import { runCli } from "./support/run-cli.ts";
 
 const folder = await mkdtemp(join(tmpdir(), "clinval-demo-"));
@@ -19,7 +20,8 @@ describe("clinval demo", () => {
 
     const report = JSON.parse(await readFile(join(output, "report.json"), "utf8"));
     expect(report.notice).toBe(DEMO_NOTICE);
-    expect(report.study.suite).toMatchObject({ id: "dx-core", cases: 6 });
+    // The demo runs the latest dx-core, reported under that version's id.
+    expect(report.study.suite).toMatchObject({ id: resolveBuiltinSuite("dx-core").reportId, cases: 6 });
     expect(report.models.map((model: { id: string; n: number }) => [model.id, model.n])).toEqual([
       ["tiny-random-seed-1", 6],
       ["tiny-random-seed-2", 6],

@@ -78,7 +78,7 @@ export const fieldMappingSchema = z.record(z.string().min(1), z.string().min(1))
 
 const suiteReference = z
   .strictObject({
-    /** A built-in suite, e.g. `dx-core`. */
+    /** A built-in suite, e.g. `dx-core` (the latest version) or `dx-core@1`. */
     id: z.string().min(1).optional(),
     /** A case file (.jsonl, .csv, .yaml), relative to the study file. */
     path: z.string().min(1).optional(),

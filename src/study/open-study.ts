@@ -1,7 +1,7 @@
 import type { Suite } from "../core/case.ts";
 import { InputError, InputErrors, type InputLocation } from "../core/errors.ts";
 import { type Study, TASKS, type TaskName } from "../core/study.ts";
-import { builtinSuitePath } from "../suites/builtin-suites.ts";
+import { resolveBuiltinSuite } from "../suites/builtin-suites.ts";
 import { readCaseFile } from "../suites/load-case-file.ts";
 import { readTextFile } from "../suites/read-text-file.ts";
 import { taskFor } from "../tasks/index.ts";
@@ -37,13 +37,13 @@ export async function prepareStudy(study: Study): Promise<OpenedStudy> {
     throw fileProblems.length === 1 ? fileProblems[0] : new InputErrors(fileProblems);
   }
   const task = await taskFor(study.task);
-  const builtin = study.suite.id;
+  const builtin = study.suite.id === undefined ? undefined : resolveBuiltinSuite(study.suite.id);
   const read = async (name: TaskName) =>
-    readCaseFile(builtin ? builtinSuitePath(builtin) : (study.suite.path as string), {
+    readCaseFile(builtin?.path ?? (study.suite.path as string), {
       requiredFields: (await taskFor(name)).requiredFields,
       fields: study.suite.fields,
       split: study.suite.split,
-      id: builtin,
+      id: builtin?.reportId,
     });
   const { suite, problems, lines } = await read(task.name);
   if (problems.length > 0) {

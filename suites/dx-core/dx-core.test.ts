@@ -1,82 +1,156 @@
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { DiagnosisCase } from "../../src/core/case.ts";
-import { builtinSuitePath } from "../../src/suites/builtin-suites.ts";
+import { mcnemarExactPower, planMcnemar } from "../../src/stats/sample-size.ts";
+import { auditDiagnosisCases } from "../../src/suites/audit/audit-suite.ts";
+import { resolveBuiltinSuite } from "../../src/suites/builtin-suites.ts";
 import { loadCaseFile } from "../../src/suites/load-case-file.ts";
+import { normalizeDiagnosis } from "../../src/tasks/diagnosis/normalize.ts";
 
 const SPECIALTIES = ["internal medicine", "surgery", "neurology", "gynecology", "pediatrics"];
 const INCIDENCE = ["frequent", "less frequent", "rare"];
 const URGENCY = ["emergent", "urgent", "routine"];
 
-const suite = await loadCaseFile(builtinSuitePath("dx-core"), {
-  requiredFields: ["presentation", "diagnosis"],
-  id: "dx-core",
-});
-const cases = suite.cases as DiagnosisCase[];
+/** sha256 of dx-core@1's case file: reports on version 1 quote it, so it must never change. */
+const VERSION_1_SHA256 = "7483a3fedc60cc91a99a491e2b338b2edea74e8f2dab0eaa2b5c57792136c978";
+
+/**
+ * The card's power assumption: discordance 9% vs 2% (p10, p01), two-sided exact McNemar at alpha 0.01,
+ * 80% power. R gives the exact power at 300 pairs as 0.865990 (the sum over m of
+ * dbinom(m, 300, 0.11) times the rejection probability given m, as in src/stats/sample-size.ts).
+ */
+const POWER_PLAN = { p10: 0.09, p01: 0.02, alpha: 0.01, power: 0.8 };
+const VERSION_2_CASES = 300;
+
+/** The drafts version 2 is assembled from, in id order: `cat` of these files is 2/cases.jsonl. */
+const VERSION_2_DRAFTS = [
+  { specialty: "internal medicine", file: "internal-medicine.jsonl", first: 1 },
+  { specialty: "neurology", file: "neurology.jsonl", first: 61 },
+  { specialty: "pediatrics", file: "pediatrics.jsonl", first: 121 },
+  { specialty: "surgery", file: "surgery.jsonl", first: 181 },
+  { specialty: "gynecology", file: "gynecology.jsonl", first: 241 },
+];
+const DRAFTS_FOLDER = join(import.meta.dirname, "drafts");
+const VERSION_2_FILE = join(import.meta.dirname, "2", "cases.jsonl");
+
+async function load(path: string): Promise<DiagnosisCase[]> {
+  const suite = await loadCaseFile(path, { requiredFields: ["presentation", "diagnosis"] });
+  return suite.cases as DiagnosisCase[];
+}
 
 function wordCount(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;
 }
 
-function count(values: string[]): Record<string, number> {
+function count(values: unknown[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  for (const value of values) counts[String(value)] = (counts[String(value)] ?? 0) + 1;
   return counts;
 }
 
-describe("dx-core suite", () => {
-  it("has every field, with values from the card's label sets", () => {
-    const problems = cases.flatMap((testCase) => {
-      const found: string[] = [];
-      if (!/^dx-\d{3}$/.test(testCase.id)) found.push("id");
-      if (!SPECIALTIES.includes(testCase.specialty ?? "")) found.push("specialty");
-      if (!INCIDENCE.includes(testCase.incidence ?? "")) found.push("incidence");
-      if (!URGENCY.includes(testCase.urgency ?? "")) found.push("urgency");
-      if (testCase.lang !== "en") found.push("lang");
-      if (!testCase.accept || testCase.accept.length < 1 || testCase.accept.length > 5) found.push("accept");
-      if (!testCase.redFlags || testCase.redFlags.length > 4) found.push("redFlags");
-      if (testCase.redFlags?.length === 0 && testCase.urgency !== "routine")
-        found.push("redFlags empty but not routine");
-      if (!testCase.mustNotMiss || testCase.mustNotMiss.length < 1 || testCase.mustNotMiss.length > 4)
-        found.push("mustNotMiss");
-      const words = wordCount(testCase.presentation);
-      if (words < 80 || words > 200) found.push(`presentation has ${words} words`);
-      return found.map((problem) => `${testCase.id}: ${problem}`);
-    });
-    expect(problems).toEqual([]);
-  });
-
-  it("never names the diagnosis or an accepted name in the presentation", () => {
-    const leaks = cases.flatMap((testCase) =>
-      [testCase.diagnosis, ...(testCase.accept ?? [])]
-        .filter((name) => testCase.presentation.toLowerCase().includes(name.toLowerCase()))
-        .map((name) => `${testCase.id}: "${name}"`),
-    );
-    expect(leaks).toEqual([]);
-  });
-
-  it("has every red flag verbatim in the presentation", () => {
-    const missing = cases.flatMap((testCase) =>
-      (testCase.redFlags ?? [])
-        .filter((flag) => !testCase.presentation.toLowerCase().includes(flag.toLowerCase()))
-        .map((flag) => `${testCase.id}: "${flag}"`),
-    );
-    expect(missing).toEqual([]);
-  });
-
-  it("uses each diagnosis and accepted name for one case only", () => {
-    const owner = new Map<string, string>();
-    const shared: string[] = [];
-    for (const testCase of cases) {
-      for (const name of [testCase.diagnosis, ...(testCase.accept ?? [])]) {
-        const key = name.toLowerCase();
-        const other = owner.get(key);
-        if (other !== undefined && other !== testCase.id) shared.push(`${name}: ${other}, ${testCase.id}`);
-        owner.set(key, testCase.id);
+/** Every field present, with values from the card's label sets. */
+function schemaProblems(cases: readonly DiagnosisCase[], version: 1 | 2): string[] {
+  return cases.flatMap((testCase) => {
+    const found: string[] = [];
+    if (!/^dx-\d{3}$/.test(testCase.id)) found.push("id");
+    if (!SPECIALTIES.includes(testCase.specialty ?? "")) found.push("specialty");
+    if (!INCIDENCE.includes(testCase.incidence ?? "")) found.push("incidence");
+    if (!URGENCY.includes(testCase.urgency ?? "")) found.push("urgency");
+    if (testCase.lang !== "en") found.push("lang");
+    if (!testCase.accept || testCase.accept.length < 1 || testCase.accept.length > 5) found.push("accept");
+    if (!testCase.redFlags || testCase.redFlags.length > 4) found.push("redFlags");
+    if (testCase.redFlags?.length === 0 && testCase.urgency !== "routine")
+      found.push("redFlags empty but not routine");
+    if (!testCase.mustNotMiss || testCase.mustNotMiss.length < 1 || testCase.mustNotMiss.length > 4)
+      found.push("mustNotMiss");
+    const words = wordCount(testCase.presentation);
+    if (words < 80 || words > 200) found.push(`presentation has ${words} words`);
+    if (version === 2) {
+      const reject = testCase.reject as unknown;
+      if (reject !== undefined && (!Array.isArray(reject) || reject.length < 1 || reject.length > 6))
+        found.push("reject");
+      if (testCase.mimic !== undefined) {
+        const dangerous = (testCase.mustNotMiss ?? []).map(normalizeDiagnosis);
+        if (!dangerous.includes(normalizeDiagnosis(testCase.diagnosis)))
+          found.push("a mimic case's diagnosis is not in its mustNotMiss");
+        if (dangerous.includes(normalizeDiagnosis(String(testCase.mimic))))
+          found.push("the mimic is itself a must-not-miss");
       }
     }
-    expect(shared).toEqual([]);
+    return found.map((problem) => `${testCase.id}: ${problem}`);
+  });
+}
+
+/** Diagnoses and accepted names used by more than one case. */
+function sharedNames(cases: readonly DiagnosisCase[]): string[] {
+  const owner = new Map<string, string>();
+  const shared: string[] = [];
+  for (const testCase of cases) {
+    for (const name of [testCase.diagnosis, ...(testCase.accept ?? [])]) {
+      const key = normalizeDiagnosis(name);
+      const other = owner.get(key);
+      if (other !== undefined && other !== testCase.id) shared.push(`${name}: ${other}, ${testCase.id}`);
+      owner.set(key, testCase.id);
+    }
+  }
+  return shared;
+}
+
+function sha256(path: string): string {
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
+}
+
+describe("dx-core@1", async () => {
+  const path = resolveBuiltinSuite("dx-core@1").path;
+  const cases = await load(path);
+
+  it("is byte for byte the case file earlier reports quote", () => {
+    expect(sha256(path)).toBe(VERSION_1_SHA256);
+  });
+
+  it("has every field, with values from the card's label sets, and each name for one case only", () => {
+    expect(schemaProblems(cases, 1)).toEqual([]);
+    expect(sharedNames(cases)).toEqual([]);
+  });
+
+  it("passes the audit except for the giveaways and broader accepted names its card lists", () => {
+    const audit = auditDiagnosisCases(cases);
+    expect(audit.counts).toEqual({ giveaway: 14, leak: 0, "red-flag": 0, label: 20, "near-duplicate": 0 });
+    const casesWith = (check: string) => [
+      ...new Set(audit.findings.filter((finding) => finding.check === check).map((finding) => finding.case)),
+    ];
+    expect(casesWith("label")).toEqual([
+      "dx-002",
+      "dx-006",
+      "dx-023",
+      "dx-039",
+      "dx-044",
+      "dx-048",
+      "dx-051",
+      "dx-052",
+      "dx-053",
+      "dx-069",
+      "dx-075",
+      "dx-076",
+      "dx-105",
+    ]);
+    expect(casesWith("giveaway")).toEqual([
+      "dx-010",
+      "dx-014",
+      "dx-058",
+      "dx-067",
+      "dx-072",
+      "dx-074",
+      "dx-082",
+      "dx-084",
+      "dx-087",
+      "dx-090",
+      "dx-108",
+      "dx-115",
+      "dx-119",
+    ]);
   });
 
   it("has the counts its card states", () => {
@@ -85,18 +159,108 @@ describe("dx-core suite", () => {
       cases.map((testCase) => `${testCase.specialty} / ${testCase.incidence}`),
     );
     expect(Object.values(bySpecialtyAndTier)).toEqual(Array(15).fill(8));
-    expect(count(cases.map((testCase) => testCase.incidence as string))).toEqual({
-      frequent: 40,
-      "less frequent": 40,
-      rare: 40,
-    });
-    expect(count(cases.map((testCase) => testCase.urgency as string))).toEqual({
+    expect(count(cases.map((testCase) => testCase.urgency))).toEqual({
       emergent: 47,
       urgent: 47,
       routine: 26,
     });
-    const card = readFileSync(join(import.meta.dirname, "README.md"), "utf8");
+    const card = readFileSync(join(import.meta.dirname, "1", "README.md"), "utf8");
     expect(card).toMatch(/\| \*\*total\*\* +\| +\*\*47\*\* \| +\*\*47\*\* \| +\*\*26\*\* \| +\*\*120\*\* \|/);
     expect(card).toContain("simulated");
+  });
+});
+
+/** Checks of one specialty's 60 cases, whether read from its draft or from the assembled file. */
+function checkSpecialty(cases: readonly DiagnosisCase[], specialty: string, first: number): void {
+  const ids = Array.from({ length: 60 }, (_, index) => `dx-${String(first + index).padStart(3, "0")}`);
+  expect(cases.map((testCase) => testCase.id)).toEqual(ids);
+  expect(cases.filter((testCase) => testCase.specialty !== specialty).map((testCase) => testCase.id)).toEqual(
+    [],
+  );
+  expect(count(cases.map((testCase) => testCase.incidence))).toEqual({
+    frequent: 20,
+    "less frequent": 20,
+    rare: 20,
+  });
+  expect(cases.slice(0, 20).every((testCase) => testCase.incidence === "frequent")).toBe(true);
+  expect(cases.slice(40).every((testCase) => testCase.incidence === "rare")).toBe(true);
+}
+
+/**
+ * A specialty's row of the version 2 card's urgency table as [emergent, urgent, routine, with a mimic],
+ * or undefined while the row still reads "pending".
+ */
+function cardRow(specialty: string): number[] | undefined {
+  const card = readFileSync(join(import.meta.dirname, "2", "README.md"), "utf8");
+  const cells = card
+    .split("\n")
+    .find((line) => line.startsWith(`| ${specialty} `) && line.split("|").length === 8)
+    ?.split("|")
+    .slice(2, 7)
+    .map((cell) => cell.trim());
+  if (cells === undefined || cells.includes("pending")) return undefined;
+  return [cells[0], cells[1], cells[2], cells[4]].map((cell) => Number.parseInt(cell, 10));
+}
+
+describe("dx-core@2", async () => {
+  const drafts = VERSION_2_DRAFTS.map((draft) => ({ ...draft, path: join(DRAFTS_FOLDER, draft.file) }));
+  const assembled = existsSync(VERSION_2_FILE);
+  const present = drafts.filter((draft) => existsSync(draft.path));
+  const cases = assembled
+    ? await load(VERSION_2_FILE)
+    : (await Promise.all(present.map((draft) => load(draft.path)))).flat();
+
+  it("has every field, with values from the card's label sets, and each name for one case only", () => {
+    expect(schemaProblems(cases, 2)).toEqual([]);
+    expect(sharedNames(cases)).toEqual([]);
+  });
+
+  it("passes the audit with no finding at all", () => {
+    const audit = auditDiagnosisCases(cases);
+    expect(audit.findings).toEqual([]);
+  });
+
+  for (const draft of drafts) {
+    it.skipIf(!assembled && !existsSync(draft.path))(
+      `has 60 ${draft.specialty} cases, 20 per incidence tier, in id order, with the urgency and mimic counts its card states`,
+      () => {
+        const first = `dx-${String(draft.first).padStart(3, "0")}`;
+        const start = cases.findIndex((testCase) => testCase.id === first);
+        const specialty = cases.slice(start, start + 60);
+        checkSpecialty(specialty, draft.specialty, draft.first);
+        const row = cardRow(draft.specialty);
+        if (row !== undefined) {
+          const urgency = count(specialty.map((testCase) => testCase.urgency));
+          const mimics = specialty.filter((testCase) => testCase.mimic !== undefined).length;
+          expect(row).toEqual([urgency.emergent ?? 0, urgency.urgent ?? 0, urgency.routine ?? 0, mimics]);
+        }
+      },
+    );
+  }
+
+  it("is planned large enough for the card's paired comparison at alpha 0.01", () => {
+    expect(planMcnemar(POWER_PLAN).n).toBe(260);
+    expect(mcnemarExactPower(VERSION_2_CASES, POWER_PLAN.p10, POWER_PLAN.p01, POWER_PLAN.alpha)).toBeCloseTo(
+      0.86599,
+      5,
+    );
+  });
+
+  it.skipIf(!assembled)("is the drafts concatenated in id order, and has the counts its card states", () => {
+    if (present.length === drafts.length) {
+      const concatenated = Buffer.concat(drafts.map((draft) => readFileSync(draft.path)));
+      expect(readFileSync(VERSION_2_FILE).equals(concatenated)).toBe(true);
+    }
+    expect(cases.length).toBe(VERSION_2_CASES);
+    const mimicShare = cases.filter((testCase) => testCase.mimic !== undefined).length / cases.length;
+    expect(mimicShare).toBeGreaterThanOrEqual(0.25);
+    expect(mimicShare).toBeLessThanOrEqual(0.45);
+    const urgency = count(cases.map((testCase) => testCase.urgency));
+    const card = readFileSync(join(import.meta.dirname, "2", "README.md"), "utf8");
+    const totalRow = new RegExp(
+      `\\| \\*\\*total\\*\\* +\\| +\\*\\*${urgency.emergent}\\*\\* \\| +\\*\\*${urgency.urgent}\\*\\* \\| +\\*\\*${urgency.routine}\\*\\* \\| +\\*\\*300\\*\\* \\|`,
+    );
+    expect(card).toMatch(totalRow);
+    expect(card).toContain("not yet been reviewed");
   });
 });

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
@@ -21,7 +20,7 @@ import {
 import { ClinvalError, InputError, InputErrors } from "../../core/errors.ts";
 import { DEFAULT_TRIAGE_LABELS } from "../../core/study.ts";
 import { ProviderError } from "../../providers/provider.ts";
-import { builtinSuitePath } from "../../suites/builtin-suites.ts";
+import { caseFileOrBuiltinSuite } from "../../suites/builtin-suites.ts";
 import { readCaseFile } from "../../suites/load-case-file.ts";
 import { parseFieldMapping, parseList, parsePositiveInteger, storePath } from "../options.ts";
 
@@ -171,14 +170,8 @@ function optimiserOptions(options: CommonOptions): { maxEpochs?: number } {
   return options.maxEpochs === undefined ? {} : { maxEpochs: options.maxEpochs };
 }
 
-/** A file path, or a built-in suite id when no such file exists. */
-function suitePath(suite: string): { path: string; id?: string } {
-  if (existsSync(suite) || !/^[a-z0-9-]+$/.test(suite)) return { path: suite };
-  return { path: builtinSuitePath(suite), id: suite };
-}
-
 async function loadTrainingSet(options: CommonOptions): Promise<TrainingSet> {
-  const { path, id } = suitePath(options.suite);
+  const { path, id } = caseFileOrBuiltinSuite(options.suite);
   const fields = parseFieldMapping(options.fields);
   const labels = parseList(options.labels) ?? DEFAULT_TRIAGE_LABELS;
   const { suite, problems, lines } = await readCaseFile(path, {

@@ -72,8 +72,8 @@ describe("the study's judge key", () => {
     const stderr = await runStudy(`${STUDY}judge:\n  provider: llama-cpp\n  model: ./judge.gguf\n`);
     expect(stderr).toMatch(/^clinval: study\.yaml:12: judge\.model: .*judge\.gguf/);
     expect(
-      await runStudy(`${STUDY}judge:\n  provider: ollama\n  model: qwen2.5:7b\n  apiKeyEnv: KEY\n`),
-    ).toBe("clinval: study.yaml:13: judge.apiKeyEnv: only for provider openai or classifier, not ollama\n");
+      await runStudy(`${STUDY}judge:\n  provider: ollama\n  model: qwen2.5:7b\n  gpu: true\n`),
+    ).toBe("clinval: study.yaml:13: judge.gpu: only for provider llama-cpp, not ollama\n");
   });
 
   it("rejects a judge in a triage study", async () => {

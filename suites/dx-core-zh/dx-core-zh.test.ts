@@ -2,7 +2,9 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { DiagnosisCase } from "../../src/core/case.ts";
+import type { Completion } from "../../src/core/chat.ts";
 import { loadCaseFile } from "../../src/suites/load-case-file.ts";
+import { gradeDiagnosis } from "../../src/tasks/diagnosis/grade.ts";
 
 /**
  * The English dx-core v2 cases this suite is paired with: a folder of drafts (every `.jsonl` in it) or
@@ -60,6 +62,17 @@ function count(values: unknown[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const value of values) counts[String(value)] = (counts[String(value)] ?? 0) + 1;
   return counts;
+}
+
+function answered(text: string): Completion {
+  return {
+    text,
+    reasoning: null,
+    finishReason: "stop",
+    tokens: { prompt: null, completion: null, reasoning: null },
+    latencyMs: 0,
+    model: { provider: "scripted", model: "scripted" },
+  };
 }
 
 function lowerCased(names: readonly string[]): string[] {
@@ -169,6 +182,18 @@ describe("dx-core-zh suite", () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it("is graded by the project's grader in either language: the Chinese reject below the Chinese reference", () => {
+    const ranks = cases.map((testCase) => {
+      const chineseReject = (testCase.reject as string[])[0];
+      const chinese = gradeDiagnosis(testCase, answered(`1. ${chineseReject}\n2. ${testCase.diagnosis}`), {
+        topK: 3,
+      });
+      const english = gradeDiagnosis(testCase, answered(`1. ${String(testCase.diagnosisEn)}`), { topK: 3 });
+      return { id: testCase.id, chinese: chinese.rank, english: english.rank };
+    });
+    expect(ranks).toEqual(cases.map((testCase) => ({ id: testCase.id, chinese: 2, english: 1 })));
   });
 
   it("has every red flag verbatim in the Chinese presentation", () => {

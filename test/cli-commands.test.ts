@@ -130,7 +130,7 @@ describe("clinval suites validate", () => {
   it("takes the id of a built-in suite", async () => {
     const result = await runCli(["suites", "validate", "ct-triage", "--task", "triage"]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/suites\/ct-triage\/cases\.jsonl: 630 cases, no problems\n/);
+    expect(result.stdout).toMatch(/suites\/ct-triage\/2\/cases\.jsonl: 630 cases, no problems\n/);
   });
 
   it("refuses an unknown task", async () => {

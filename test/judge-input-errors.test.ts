@@ -71,9 +71,9 @@ describe("the study's judge key", () => {
   it("rejects a missing GGUF file for an in-process judge, and keys of other providers", async () => {
     const stderr = await runStudy(`${STUDY}judge:\n  provider: llama-cpp\n  model: ./judge.gguf\n`);
     expect(stderr).toMatch(/^clinval: study\.yaml:12: judge\.model: .*judge\.gguf/);
-    expect(
-      await runStudy(`${STUDY}judge:\n  provider: ollama\n  model: qwen2.5:7b\n  gpu: true\n`),
-    ).toBe("clinval: study.yaml:13: judge.gpu: only for provider llama-cpp, not ollama\n");
+    expect(await runStudy(`${STUDY}judge:\n  provider: ollama\n  model: qwen2.5:7b\n  gpu: true\n`)).toBe(
+      "clinval: study.yaml:13: judge.gpu: only for provider llama-cpp, not ollama\n",
+    );
   });
 
   it("rejects a judge in a triage study", async () => {

@@ -39,7 +39,7 @@ function lineOf(content: string, id: string): number {
 const LABELS = ["negative", "routine", "urgent"];
 
 function loadSplit(split: string): Promise<TriageCase[]> {
-  return loadCaseFile(builtinSuitePath("ct-triage"), {
+  return loadCaseFile(builtinSuitePath("ct-triage@1"), {
     requiredFields: ["text", "label"],
     split,
     id: "ct-triage",
@@ -356,7 +356,7 @@ describe("the ct-triage study: tfidf classifier vs zero-shot models", () => {
         "train",
         "tfidf",
         "--suite",
-        "ct-triage",
+        "ct-triage@1",
         "--split",
         "train",
         "--seed",
@@ -372,7 +372,7 @@ describe("the ct-triage study: tfidf classifier vs zero-shot models", () => {
     const study = await writeStudy("ct-triage-study", [
       "name: ct-triage-e2e",
       "task: triage",
-      "suite: { id: ct-triage, split: test }",
+      "suite: { id: ct-triage@1, split: test }",
       modelEntries("./M.json"),
       "subgroups: [scanType, region]",
       "output: ./ct-report",

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { DiagnosisCase } from "../../src/core/case.ts";
@@ -6,11 +6,8 @@ import type { Completion } from "../../src/core/chat.ts";
 import { loadCaseFile } from "../../src/suites/load-case-file.ts";
 import { gradeDiagnosis } from "../../src/tasks/diagnosis/grade.ts";
 
-/**
- * The English dx-core v2 cases this suite is paired with: a folder of drafts (every `.jsonl` in it) or
- * the one assembled case file.
- */
-const ENGLISH_CASES = join(import.meta.dirname, "..", "dx-core", "drafts");
+/** The English dx-core v2 cases this suite is paired with. */
+const ENGLISH_CASES = join(import.meta.dirname, "..", "dx-core", "2", "cases.jsonl");
 
 const SPECIALTIES = ["internal medicine", "neurology", "pediatrics", "surgery", "gynecology"];
 const INCIDENCE = ["frequent", "less frequent", "rare"];
@@ -37,14 +34,7 @@ async function load(path: string): Promise<DiagnosisCase[]> {
 }
 
 async function loadEnglish(): Promise<Map<string, DiagnosisCase>> {
-  const files = statSync(ENGLISH_CASES).isDirectory()
-    ? readdirSync(ENGLISH_CASES)
-        .filter((name) => name.endsWith(".jsonl"))
-        .sort()
-        .map((name) => join(ENGLISH_CASES, name))
-    : [ENGLISH_CASES];
-  const cases = (await Promise.all(files.map(load))).flat();
-  return new Map(cases.map((testCase) => [testCase.id, testCase]));
+  return new Map((await load(ENGLISH_CASES)).map((testCase) => [testCase.id, testCase]));
 }
 
 const cases = await load(join(import.meta.dirname, "cases.jsonl"));

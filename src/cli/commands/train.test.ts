@@ -168,9 +168,9 @@ describe("clinval train tfidf", () => {
       'training on split "train" (the cases have a split field; --split chooses another)',
     );
     expect(run.stdout.split("\n")[0]).toBe(
-      `trained tfidf classifier on ${cases.length} cases of ct-triage (split train): ${counts.join(", ")}`,
+      `trained tfidf classifier on ${cases.length} cases of ct-triage@2 (split train): ${counts.join(", ")}`,
     );
-    expect(modelFile(out).training.suite.id).toBe("ct-triage");
+    expect(modelFile(out).training.suite.id).toBe("ct-triage@2");
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Builds suites/ct-triage/v2/cases.jsonl from v1 (suites/ct-triage/cases.jsonl, left unchanged) and the
+ * Builds suites/ct-triage/2/cases.jsonl from version 1 (suites/ct-triage/1/cases.jsonl, left unchanged) and the
  * hand-written rewrites in impressions/*.txt. Each rewrite file holds blocks of the form
  *
  *   ## ct-0121 label=negative          (label= only where the conventions change the v1 label)
@@ -7,14 +7,14 @@
  *   the new impression, one or more lines
  *
  * Only reports of completed rewrite files are written, in id order.
- * Run: npx tsx suites/ct-triage/v2/build-cases.ts
+ * Run: npx tsx suites/ct-triage/2/build-cases.ts
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const LABELS = new Set(["negative", "routine", "urgent"]);
 const here = import.meta.dirname;
-const v1Path = join(here, "..", "cases.jsonl");
+const v1Path = join(here, "..", "1", "cases.jsonl");
 const rewritesDirectory = join(here, "impressions");
 
 interface Rewrite {

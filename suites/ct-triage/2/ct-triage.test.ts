@@ -26,7 +26,7 @@ async function load(path: string): Promise<TriageCase[]> {
 }
 
 const reports = await load(join(import.meta.dirname, "cases.jsonl"));
-const v1 = await load(join(import.meta.dirname, "..", "cases.jsonl"));
+const v1 = await load(join(import.meta.dirname, "..", "1", "cases.jsonl"));
 
 function asReports(cases: readonly TriageCase[]): Report[] {
   return cases.map((report) => ({

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { TriageCase } from "../../src/core/case.ts";
-import { builtinSuitePath } from "../../src/suites/builtin-suites.ts";
-import { loadCaseFile } from "../../src/suites/load-case-file.ts";
+import type { TriageCase } from "../../../src/core/case.ts";
+import { builtinSuitePath } from "../../../src/suites/builtin-suites.ts";
+import { loadCaseFile } from "../../../src/suites/load-case-file.ts";
 
 const LABELS = ["negative", "routine", "urgent"];
 const SCAN_TYPES = ["non-contrast", "contrast-enhanced", "CT angiography"];
 const REGIONS = ["head", "neck", "chest", "abdomen/pelvis", "spine", "extremity"];
 
-const suite = await loadCaseFile(builtinSuitePath("ct-triage"), {
+const suite = await loadCaseFile(builtinSuitePath("ct-triage@1"), {
   requiredFields: ["text", "label"],
   id: "ct-triage",
 });

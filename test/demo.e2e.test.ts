@@ -20,8 +20,8 @@ describe("clinval demo", () => {
 
     const report = JSON.parse(await readFile(join(output, "report.json"), "utf8"));
     expect(report.notice).toBe(DEMO_NOTICE);
-    // The demo runs the latest dx-core, reported under that version's id.
-    expect(report.study.suite).toMatchObject({ id: resolveBuiltinSuite("dx-core").reportId, cases: 6 });
+    // The demo runs dx-core@1, reported under that version's id.
+    expect(report.study.suite).toMatchObject({ id: resolveBuiltinSuite("dx-core@1").reportId, cases: 6 });
     expect(report.models.map((model: { id: string; n: number }) => [model.id, model.n])).toEqual([
       ["tiny-random-seed-1", 6],
       ["tiny-random-seed-2", 6],

@@ -2,6 +2,7 @@ import { NOT_RUN_CAUSE } from "../analysis/graded-job.ts";
 import { analyzeStudy, type Report } from "../analysis/index.ts";
 import type { Suite } from "../core/case.ts";
 import type { ModelIdentity } from "../core/chat.ts";
+import { InputError } from "../core/errors.ts";
 import type { Study } from "../core/study.ts";
 import { gradingAgreement } from "../judge/agreement.ts";
 import { judgeSummaryBlock } from "../judge/report-blocks.ts";
@@ -88,4 +89,22 @@ export function summarize(report: Report): string {
     );
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * What `clinval run --json` and `clinval report --json` print (docs/formats.md): the run, whether it is
+ * complete, the exit code, the files written and the whole report.json.
+ */
+export function summaryJson(report: Report, files: string[], exitCode: number): string {
+  return `${JSON.stringify({ runId: report.run.id, complete: report.run.complete, exitCode, files, report })}\n`;
+}
+
+/** Lenient grading counts fuzzy diagnosis matches; a triage answer is a label, with nothing fuzzy to count. */
+export function refuseLenientTriage(study: Pick<Study, "task">): void {
+  if (study.task === "triage") {
+    throw new InputError(
+      "--lenient applies to diagnosis grading (fuzzy name matches); a triage answer is a label and is graded one way",
+      { field: "--lenient" },
+    );
+  }
 }

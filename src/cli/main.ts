@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { ClinvalError, InputError } from "../core/errors.ts";
+import { ClinvalError, InputError, InputErrors } from "../core/errors.ts";
 
 /**
  * Each command lives in its own module and is loaded only when invoked, so that a quick command
@@ -39,19 +39,20 @@ const COMMANDS: Record<
   },
 };
 
-function createProgram(): Command {
+function createProgram(json: boolean): Command {
   const program = new Command("clinval")
     .description("Validate open-source LLMs for clinical tasks on your own machines.")
     .version("0.1.0")
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    // With --json, errors are written once, as JSON, by reportErrorAsJson.
+    .configureOutput({ writeErr: (text) => (json ? true : process.stderr.write(text)) });
   program.showHelpAfterError("(run with --help for usage)");
   return program;
 }
 
 /** Runs the CLI and returns the exit code: 0 done, 1 incomplete, 2 invalid input. */
 export async function main(args: string[]): Promise<number> {
-  const program = createProgram();
+  const program = createProgram(args.includes("--json"));
   const name = args.find((argument) => !argument.startsWith("-"));
   const entry = name === undefined ? undefined : COMMANDS[name];
   if (entry) {
@@ -66,8 +67,28 @@ export async function main(args: string[]): Promise<number> {
     await program.parseAsync(args, { from: "user" });
     return Number(process.exitCode ?? 0);
   } catch (error) {
-    return reportError(error);
+    return args.includes("--json") ? reportErrorAsJson(error) : reportError(error);
   }
+}
+
+/**
+ * With `--json`, an error is one JSON object on stderr (docs/formats.md, "Machine-readable output"):
+ * `{"error": {"code", "message", "exitCode", "problems": [{"file", "line", "field", "message"}]}}`.
+ */
+function reportErrorAsJson(error: unknown): number {
+  if (error instanceof CommanderError && error.exitCode === 0) return 0;
+  const exitCode = error instanceof CommanderError || error instanceof InputError ? 2 : 1;
+  const problems = error instanceof InputErrors ? error.problems : error instanceof InputError ? [error] : [];
+  const body = {
+    error: {
+      code: error instanceof ClinvalError || error instanceof CommanderError ? error.code : "unexpected",
+      message: error instanceof Error ? error.message.replace(/^error: /, "") : String(error),
+      exitCode,
+      problems: problems.map((problem) => ({ ...problem.location, message: problem.message })),
+    },
+  };
+  process.stderr.write(`${JSON.stringify(body)}\n`);
+  return exitCode;
 }
 
 function reportError(error: unknown): number {

@@ -89,7 +89,7 @@ describe("loadStudy", () => {
     expect(await problems(path)).toBe(
       [
         `${path}:6: models.0.model: is required (string)`,
-        `${path}:8: models.0: unknown key "modle"`,
+        `${path}:8: models.0: unknown key "modle" (did you mean "model"?)`,
         `${path}:12: alpha: Too big: expected number to be <1`,
       ].join("\n"),
     );

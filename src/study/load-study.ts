@@ -6,6 +6,7 @@ import { DEFAULT_TRIAGE_LABELS, type Study } from "../core/study.ts";
 import { studySchema } from "../core/study-schema.ts";
 import { builtinSuitePath } from "../suites/builtin-suites.ts";
 import { readTextFile } from "../suites/read-text-file.ts";
+import { closestName, keysAt } from "./did-you-mean.ts";
 
 /**
  * Reads and validates a study file (YAML). Every problem names the file, the line and the field path;
@@ -115,7 +116,13 @@ function issueToError(
     message = `is required (one of ${issue.values.map((value) => JSON.stringify(value)).join(", ")})`;
   }
   if (issue.code === "unrecognized_keys") {
-    message = `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((key) => `"${key}"`).join(", ")}`;
+    const known = keysAt(studySchema, path);
+    message = `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys
+      .map((key) => {
+        const suggestion = closestName(key, known);
+        return suggestion === undefined ? `"${key}"` : `"${key}" (did you mean "${suggestion}"?)`;
+      })
+      .join(", ")}`;
   }
   let line = lineAt(document, lineCounter, path);
   if (issue.code === "unrecognized_keys" && issue.keys.length > 0) {

@@ -17,11 +17,12 @@ export function register(program: Command): void {
         "1 otherwise.",
     )
     .argument("<study>", "study file (YAML)")
-    .action(async (studyPath: string) => {
+    .option("--json", "print one JSON object per model checked, in a list")
+    .action(async (studyPath: string, options: { json?: boolean }) => {
       const study = await loadStudy(studyPath);
       const specs = study.judge ? [...study.models, judgeModelSpec(study.judge)] : study.models;
       process.stderr.write(unsetApiKeyWarnings(specs));
-      let failures = 0;
+      const checks: ModelCheck[] = [];
       for (const spec of specs) {
         const provider = await createProvider(spec, study);
         const signal = AbortSignal.timeout(CHECK_TIMEOUT_MS);
@@ -37,20 +38,47 @@ export function register(program: Command): void {
             input: "ready",
             signal,
           });
-          const answer = completion.text.replace(/\s+/g, " ").slice(0, 60);
-          process.stdout.write(
-            `ok    ${spec.id}: ${identity.provider} ${identity.model}${identity.digest ? ` digest ${identity.digest.slice(0, 19)}` : ""}` +
-              ` · ${Math.round(completion.latencyMs)} ms · answered "${answer}"${completion.reasoning ? " (with reasoning)" : ""}\n`,
-          );
+          checks.push({
+            id: spec.id,
+            ok: true,
+            ...identity,
+            latencyMs: Math.round(completion.latencyMs),
+            answer: completion.text.replace(/\s+/g, " ").slice(0, 60),
+            reasoning: completion.reasoning !== null,
+          });
         } catch (error) {
-          failures++;
           const cause =
             error instanceof ProviderError ? `${error.failure}: ${error.message}` : (error as Error).message;
-          process.stdout.write(`FAIL  ${spec.id}: ${spec.provider} ${spec.model} · ${cause}\n`);
+          checks.push({ id: spec.id, ok: false, provider: spec.provider, model: spec.model, error: cause });
         } finally {
           await provider.close();
         }
+        if (!options.json) process.stdout.write(describeCheck(checks[checks.length - 1]));
       }
-      process.exitCode = failures > 0 ? 1 : 0;
+      if (options.json) process.stdout.write(`${JSON.stringify(checks)}\n`);
+      process.exitCode = checks.every((check) => check.ok) ? 0 : 1;
     });
+}
+
+/** One model's check, as `--json` prints it. */
+type ModelCheck =
+  | {
+      id: string;
+      ok: true;
+      provider: string;
+      model: string;
+      digest?: string;
+      latencyMs: number;
+      answer: string;
+      reasoning: boolean;
+    }
+  | { id: string; ok: false; provider: string; model: string; error: string };
+
+function describeCheck(check: ModelCheck): string {
+  if (!check.ok) return `FAIL  ${check.id}: ${check.provider} ${check.model} · ${check.error}\n`;
+  const digest = check.digest ? ` digest ${check.digest.slice(0, 19)}` : "";
+  return (
+    `ok    ${check.id}: ${check.provider} ${check.model}${digest}` +
+    ` · ${check.latencyMs} ms · answered "${check.answer}"${check.reasoning ? " (with reasoning)" : ""}\n`
+  );
 }

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { InputError } from "../../core/errors.ts";
 import { openStore } from "../../store/store.ts";
 import { taskFor } from "../../tasks/index.ts";
-import { buildReport, summarize } from "../build-report.ts";
+import { buildReport, refuseLenientTriage, summarize, summaryJson } from "../build-report.ts";
 import { STORE_OPTION, storePath } from "../options.ts";
 
 export function register(program: Command): void {
@@ -21,10 +21,11 @@ export function register(program: Command): void {
     )
     .option("--output <folder>", "write here instead of the study's output folder")
     .option(STORE_OPTION.flags, STORE_OPTION.description)
+    .option("--json", "print the outcome as JSON (run id, completeness, files, report)")
     .action(
       async (
         runId: string,
-        options: { strict?: boolean; lenient?: boolean; output?: string; store?: string },
+        options: { strict?: boolean; lenient?: boolean; output?: string; store?: string; json?: boolean },
       ) => {
         if (options.strict && options.lenient)
           throw new InputError("choose one of --strict and --lenient", {});
@@ -32,6 +33,7 @@ export function register(program: Command): void {
         try {
           const run = runId === "latest" ? (await store.listRuns())[0] : await store.getRun(runId);
           if (!run) throw new InputError(`no run "${runId}" in ${store.path}`, { field: "run-id" });
+          if (options.lenient) refuseLenientTriage(run.study);
           const cases = await store.runCases(run.id);
           if (!cases) throw new InputError(`the store has no cases for run "${run.id}"`, { field: "run-id" });
           const { report, files } = await buildReport({
@@ -43,8 +45,8 @@ export function register(program: Command): void {
             primary: options.lenient ? "lenient" : "strict",
             outputDirectory: options.output ? resolve(options.output) : run.study.output,
           });
-          process.stdout.write(summarize(report));
-          process.stdout.write(`Reports: ${files.join(", ")}\n`);
+          if (options.json) process.stdout.write(summaryJson(report, files, 0));
+          else process.stdout.write(`${summarize(report)}Reports: ${files.join(", ")}\n`);
         } finally {
           await store.close();
         }

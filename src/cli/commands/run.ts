@@ -10,7 +10,7 @@ import { LEASE_MS, openStore } from "../../store/store.ts";
 import { createStoreWriter } from "../../store/store-writer.ts";
 import { hashStudy } from "../../store/study-hash.ts";
 import { type OpenedStudy, openStudy } from "../../study/open-study.ts";
-import { buildReport, type Grading, summarize } from "../build-report.ts";
+import { buildReport, type Grading, refuseLenientTriage, summarize, summaryJson } from "../build-report.ts";
 import { parseList, parsePositiveInteger, STORE_OPTION, storePath, unsetApiKeyWarnings } from "../options.ts";
 import { createProgressObserver } from "../progress.ts";
 
@@ -23,6 +23,7 @@ export interface RunOptions {
   store?: string;
   lenient?: boolean;
   force?: boolean;
+  json?: boolean;
 }
 
 export function register(program: Command): void {
@@ -41,6 +42,7 @@ export function register(program: Command): void {
     .option(STORE_OPTION.flags, STORE_OPTION.description)
     .option("--lenient", "make lenient grading (fuzzy matches count) the primary analysis")
     .option("--force", "take over a run whose earlier runner stopped renewing its lease (after it expired)")
+    .option("--json", "print the outcome as JSON (run id, completeness, exit code, files, report)")
     .action(async (studyPath: string, options: RunOptions) => {
       process.exitCode = await runCommand(studyPath, options);
     });
@@ -57,6 +59,7 @@ export async function executeStudy(opened: OpenedStudy, options: RunOptions): Pr
   process.stderr.write(unsetApiKeyWarnings(study.models));
   if (options.resume && options.new)
     throw new InputError("choose one of --resume and --new", { field: "--new" });
+  if (options.lenient) refuseLenientTriage(study);
   const suite = { ...opened.suite, cases: selectCases(opened.suite.cases, options, opened.suite.source) };
 
   // Backends first: a classifier file of another label set, or a missing API key, stops the run before
@@ -191,9 +194,10 @@ export async function executeStudy(opened: OpenedStudy, options: RunOptions): Pr
       outputDirectory: study.output,
       identities,
     });
-    process.stdout.write(summarize(report));
-    process.stdout.write(`Reports: ${files.join(", ")}\n`);
-    return complete ? 0 : 1;
+    const exitCode = complete ? 0 : 1;
+    if (options.json) process.stdout.write(summaryJson(report, files, exitCode));
+    else process.stdout.write(`${summarize(report)}Reports: ${files.join(", ")}\n`);
+    return exitCode;
   } finally {
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);

@@ -26,38 +26,43 @@ export function register(program: Command): void {
       "map clinval fields onto your columns, e.g. presentation=text,accept=synonyms",
     )
     .option("--split <split>", "count only cases of this split")
-    .action(async (file: string, options: { task: string; fields?: string; split?: string }) => {
-      if (!(TASKS as readonly string[]).includes(options.task)) {
-        throw new InputError(`unknown task "${options.task}" (${TASKS.join(", ")})`, { field: "--task" });
-      }
-      const { path, id } = caseFileOrBuiltinSuite(file);
-      const read = async (name: TaskName) =>
-        readCaseFile(path, {
-          requiredFields: (await taskFor(name)).requiredFields,
-          fields: parseFieldMapping(options.fields),
-          split: options.split,
-          id,
-        });
-      const task = await taskFor(options.task as TaskName);
-      const { suite, problems } = await read(task.name);
-      if (problems.length > 0) {
-        // Every case of another design: one hint instead of a problem per case.
-        for (const other of TASKS.filter((name) => name !== task.name)) {
-          if ((await read(other)).problems.length === 0) {
-            throw new InputError(
-              `these are ${other} cases (${(await taskFor(other)).requiredFields.join(", ")}), not ${task.name} cases: add --task ${other}`,
-              { file: path },
-            );
-          }
+    .option("--json", "print the outcome as JSON (file, cases, fields, sha256); problems as a JSON error")
+    .action(
+      async (file: string, options: { task: string; fields?: string; split?: string; json?: boolean }) => {
+        if (!(TASKS as readonly string[]).includes(options.task)) {
+          throw new InputError(`unknown task "${options.task}" (${TASKS.join(", ")})`, { field: "--task" });
         }
-        throw new InputErrors(problems);
-      }
-      const fields = new Set<string>(["id", ...task.requiredFields]);
-      for (const testCase of suite.cases) for (const field of Object.keys(testCase)) fields.add(field);
-      process.stdout.write(
-        `${path}: ${suite.cases.length} cases, no problems\nfields: ${[...fields].join(", ")}\nsha256: ${suite.sha256}\n`,
-      );
-    });
+        const { path, id } = caseFileOrBuiltinSuite(file);
+        const read = async (name: TaskName) =>
+          readCaseFile(path, {
+            requiredFields: (await taskFor(name)).requiredFields,
+            fields: parseFieldMapping(options.fields),
+            split: options.split,
+            id,
+          });
+        const task = await taskFor(options.task as TaskName);
+        const { suite, problems } = await read(task.name);
+        if (problems.length > 0) {
+          // Every case of another design: one hint instead of a problem per case.
+          for (const other of TASKS.filter((name) => name !== task.name)) {
+            if ((await read(other)).problems.length === 0) {
+              throw new InputError(
+                `these are ${other} cases (${(await taskFor(other)).requiredFields.join(", ")}), not ${task.name} cases: add --task ${other}`,
+                { file: path },
+              );
+            }
+          }
+          throw new InputErrors(problems);
+        }
+        const fields = new Set<string>(["id", ...task.requiredFields]);
+        for (const testCase of suite.cases) for (const field of Object.keys(testCase)) fields.add(field);
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify({ file: path, cases: suite.cases.length, fields: [...fields], sha256: suite.sha256 })}\n`
+            : `${path}: ${suite.cases.length} cases, no problems\nfields: ${[...fields].join(", ")}\nsha256: ${suite.sha256}\n`,
+        );
+      },
+    );
 
   suites
     .command("audit")

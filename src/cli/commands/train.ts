@@ -32,6 +32,7 @@ interface CommonOptions {
   seed: number;
   maxEpochs?: number;
   out: string;
+  json?: boolean;
 }
 
 interface ProbeOptions extends CommonOptions {
@@ -69,7 +70,7 @@ export function register(program: Command): void {
       file.features.kind === "tfidf"
         ? ` (${file.features.word.terms.length} word n-grams, ${file.features.char.terms.length} character n-grams)`
         : "";
-    writeSummary(file, set, out, performance.now() - started, [
+    writeSummary(file, set, out, performance.now() - started, options.json, [
       `features: ${featureDimensions(file.features)}${blocks}`,
     ]);
   });
@@ -122,7 +123,7 @@ export function register(program: Command): void {
         }),
       );
       await writeModel(file, out);
-      writeSummary(file, set, out, performance.now() - started, [
+      writeSummary(file, set, out, performance.now() - started, options.json, [
         `embedder: ${describeEmbedder(spec)}, ${featureDimensions(file.features)} dimensions; ${embedded.total} distinct texts, ${embedded.fromCache} from the cache`,
       ]);
     } finally {
@@ -156,7 +157,8 @@ function common(command: Command): Command {
       "most passes over the training cases (default 60)",
       parsePositiveInteger("--max-epochs"),
     )
-    .requiredOption("--out <file>", "model file to write (JSON)");
+    .requiredOption("--out <file>", "model file to write (JSON)")
+    .option("--json", "print the outcome as JSON (file, suite, split, counts, validation, seed, seconds)");
 }
 
 function parseSeed(text: string): number {
@@ -237,9 +239,30 @@ function writeSummary(
   set: TrainingSet,
   out: string,
   milliseconds: number,
+  json: boolean | undefined,
   extra: string[],
 ): void {
   const { training } = file;
+  if (json) {
+    const summary = {
+      kind: file.kind,
+      file: out,
+      suite: set.suite.id,
+      split: set.split,
+      cases: set.cases.length,
+      counts: training.counts,
+      validation: {
+        cases: training.validationCases,
+        accuracy: training.validationAccuracy,
+        bestEpoch: training.bestEpoch,
+        epochs: training.epochs,
+      },
+      seed: training.seed,
+      seconds: Math.round(milliseconds) / 1000,
+    };
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return;
+  }
   const counts = file.labels.map((label) => `${label} ${training.counts[label]}`).join(", ");
   const validation =
     training.validationAccuracy === null

@@ -2,6 +2,7 @@ import { OUTCOMES } from "../core/outcome.ts";
 import type { ModelSpec } from "../core/study.ts";
 import { quantile } from "../stats/index.ts";
 import { type AnsweredJob, type GradedJob, isAnswered } from "./graded-job.ts";
+import { caseCounts, primaryRule, sampleDiagnostics } from "./per-case.ts";
 import { wilsonProportion } from "./proportion.ts";
 import type { Grading, ModelSummary, OutcomeCounts, TokenTotals } from "./report-types.ts";
 import type { MeasureContext, TaskMeasures } from "./task-measures.ts";
@@ -60,6 +61,7 @@ export function summarizeModel(
       count: context.samples,
       n: pooled.length,
       accuracy: wilsonProportion(correct, pooled.length, context.level),
+      ...sampleDiagnostics(caseCounts(jobs, primaryRule, context.grading), context.level),
     };
   }
   return summary;

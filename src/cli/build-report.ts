@@ -6,7 +6,7 @@ import type { Study } from "../core/study.ts";
 import { gradingAgreement } from "../judge/agreement.ts";
 import { judgeSummaryBlock } from "../judge/report-blocks.ts";
 import { loadRunDecisions } from "../judge/run-decisions.ts";
-import { percent } from "../report/format.ts";
+import { adjustmentName, levelText, percent } from "../report/format.ts";
 import { writeReports } from "../report/index.ts";
 import type { RunRecord, Store } from "../store/store.ts";
 import type { Task } from "../tasks/task.ts";
@@ -73,7 +73,7 @@ export function summarize(report: Report): string {
   for (const model of report.models) {
     const accuracy = model.accuracy;
     const estimate = accuracy
-      ? `${percent(accuracy.estimate)}% (95% CI ${percent(accuracy.lower)}%–${percent(accuracy.upper)}%)`
+      ? `${percent(accuracy.estimate)}% (${levelText(accuracy.level)} CI ${percent(accuracy.lower)}%–${percent(accuracy.upper)}%)`
       : "no answers";
     const waiting = notStarted.get(model.id) ?? 0;
     const errors = model.outcomes.error - waiting;
@@ -84,8 +84,14 @@ export function summarize(report: Report): string {
   for (const comparison of report.comparisons) {
     const p = comparison.adjustedP;
     lines.push(
-      `  ${comparison.a} vs ${comparison.b}: ${comparison.aOnly}/${comparison.bOnly} discordant, Holm p = ${p == null ? "—" : p.toPrecision(3)}${comparison.significant ? " (significant)" : ""}`,
+      `  ${comparison.a} vs ${comparison.b}: ${comparison.aOnly}/${comparison.bOnly} discordant, ${pLabel(comparison)} = ${p == null ? "—" : p.toPrecision(3)}${comparison.significant ? " (significant)" : ""}`,
     );
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** "Holm p" for a primary comparison (as reports before declarations said), "unadjusted p, exploratory" otherwise. */
+function pLabel(comparison: Report["comparisons"][number]): string {
+  const adjustment = comparison.adjustment ?? "holm";
+  return adjustment === "none" ? "unadjusted p, exploratory" : `${adjustmentName(adjustment)} p`;
 }

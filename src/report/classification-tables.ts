@@ -1,6 +1,6 @@
 import type { Classification, ModelSummary, Report } from "../analysis/report-types.ts";
 import type { Cell, Column, Shade, Table } from "./document.ts";
-import { decimalText, NONE, percent } from "./format.ts";
+import { decimalText, levelText, NONE, percent } from "./format.ts";
 
 /** Triage reports: a summary table of the classification measures, and each model's confusion matrix. */
 export interface ClassificationSection {
@@ -39,7 +39,7 @@ export function macroF1Text(block: Classification | null | undefined): string {
   return `${decimalText(block.macroF1)} (${decimalText(interval.lower)}–${decimalText(interval.upper)})`;
 }
 
-/** "BCa bootstrap 95% CI, 2000 resamples of cases, seed 1" */
+/** "BCa bootstrap 99% CI, 2000 resamples of cases, seed 1" */
 export function bootstrapText(models: readonly ModelSummary[]): string {
   const intervals = models.flatMap((model) =>
     model.classification?.macroF1Interval ? [model.classification.macroF1Interval] : [],
@@ -49,7 +49,7 @@ export function bootstrapText(models: readonly ModelSummary[]): string {
     ...new Set(intervals.map((interval) => (interval.method === "bca" ? "BCa" : interval.method))),
   ];
   const { level, replicates, seed } = intervals[0];
-  return `${methods.join(" or ")} bootstrap ${Math.round(level * 100)}% CI, ${replicates} resamples of cases, seed ${seed}`;
+  return `${methods.join(" or ")} bootstrap ${levelText(level)} CI, ${replicates} resamples of cases, seed ${seed}`;
 }
 
 /** The columns a subgroup accuracy table adds for a triage study, and their cells for one model. */
@@ -85,7 +85,7 @@ export function classificationSection(
       text("Model"),
       number("With a label"),
       number("Without a label"),
-      number("Macro-F1 (95% CI)"),
+      number(`Macro-F1 (${levelText(report.study.level)} CI)`),
       number(`${severe} recall, %`),
       number(`${severe} recall, no label as miss, %`),
       number("Under-triage, %"),

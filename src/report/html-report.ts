@@ -1,6 +1,7 @@
 import type { Report, ReportDetails } from "../analysis/report-types.ts";
 import { buildDocument, type Cell, type Shade, type Table } from "./document.ts";
 import { FONT_STACK, overallForestSpec, renderSvg, subgroupForestSpec } from "./forest-plot.ts";
+import { levelText } from "./format.ts";
 
 const ESCAPES: Record<string, string> = {
   "&": "&amp;",
@@ -106,10 +107,15 @@ export async function renderHtml(report: Report, details: ReportDetails): Promis
   if (report.models.some((model) => model.accuracy)) {
     const svg = await renderSvg(overallForestSpec(report));
     results.push(
-      figureHtml(svg, figureCaption(`Accuracy per model with 95% CI (${grading}).`), "figure-overall"),
+      figureHtml(
+        svg,
+        figureCaption(`Accuracy per model with ${levelText(report.study.level)} CI (${grading}).`),
+        "figure-overall",
+      ),
     );
   }
   if (document.comparisons) results.push(table(document.comparisons));
+  if (document.perCase) results.push(table(document.perCase));
   if (document.agreement) results.push(`<h3>Grading agreement</h3>\n${table(document.agreement)}`);
   if (document.classification) {
     const { summary, matrices } = document.classification;
@@ -130,7 +136,9 @@ export async function renderHtml(report: Report, details: ReportDetails): Promis
     );
     if (hasPoints) {
       const svg = await renderSvg(subgroupForestSpec(report, section.field));
-      const caption = figureCaption(`Accuracy per model by ${section.field}, with 95% CI (${grading}).`);
+      const caption = figureCaption(
+        `Accuracy per model by ${section.field}, with ${levelText(report.study.level)} CI (${grading}).`,
+      );
       parts.push(figureHtml(svg, caption, `figure-${figureNumber}`));
     }
     if (section.comparisons) parts.push(table(section.comparisons));
@@ -153,6 +161,12 @@ export async function renderHtml(report: Report, details: ReportDetails): Promis
     subgroups.length === 0
       ? ""
       : `<section id="subgroups"><h2>Subgroups</h2>\n${subgroups.join("\n")}</section>`,
+    document.interactions
+      ? `<section id="interactions"><h2>Interactions</h2>${table(document.interactions)}</section>`
+      : "",
+    document.sensitivity
+      ? `<section id="missing-answers"><h2>Missing answers</h2>${table(document.sensitivity)}</section>`
+      : "",
     `<section id="breakdown"><h2>Outcome breakdown</h2><ul>${document.breakdown
       .map((line) => `<li>${escapeHtml(line)}</li>`)
       .join("")}</ul>${document.review ? table(document.review) : ""}</section>`,

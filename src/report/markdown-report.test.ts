@@ -54,7 +54,7 @@ describe("renderMarkdown", () => {
     // the continuity correction, as ad − bc = 1 ≤ n/2). Exact p = 2·½ = 1; mid-p = ½; Holm over one p = 1.
     const row = lines.find((line) => line.startsWith("| A vs B |"));
     expect(row).toBe(
-      "| A vs B | 3 | 1 | 1 / 1 / 0 / 1 | +33.3 (−31.6 to 71.8) | 1.000 | 0.500 | 1.000 | no |",
+      "| A vs B | primary (Holm) | 3 | 1 | 1 / 1 / 0 / 1 | +33.3 (−31.6 to 71.8) | 1.000 | 0.500 | 1.000 | no |",
     );
   });
 

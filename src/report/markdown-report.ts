@@ -41,6 +41,7 @@ export function renderMarkdown(report: Report, details: ReportDetails): string {
     markdownTable(document.accuracy),
   ];
   if (document.comparisons) blocks.push(markdownTable(document.comparisons));
+  if (document.perCase) blocks.push(markdownTable(document.perCase));
   if (document.agreement) blocks.push("### Grading agreement", markdownTable(document.agreement));
   if (document.classification) {
     blocks.push("### Classification", markdownTable(document.classification.summary));
@@ -50,6 +51,8 @@ export function renderMarkdown(report: Report, details: ReportDetails): string {
     blocks.push(`### Subgroups by ${escapeMarkdown(section.field)}`, markdownTable(section.accuracy));
     if (section.comparisons) blocks.push(markdownTable(section.comparisons));
   }
+  if (document.interactions) blocks.push("### Interactions", markdownTable(document.interactions));
+  if (document.sensitivity) blocks.push("### Missing answers", markdownTable(document.sensitivity));
   blocks.push(
     "### Outcome breakdown",
     document.breakdown.map((line) => `- ${escapeMarkdown(line)}`).join("\n"),

@@ -89,7 +89,7 @@ describe.skipIf(!existsSync(CHROMIUM))("report.html in headless Chromium", () =>
         return { rows: element.querySelectorAll("tbody tr").length, width: box.width, height: box.height };
       }),
     );
-    expect(tables).toHaveLength(8);
+    expect(tables).toHaveLength(10);
     for (const table of tables) {
       expect(table.rows).toBeGreaterThan(0);
       expect(table.width).toBeGreaterThan(400);

@@ -1,7 +1,7 @@
 import type { Case, Suite } from "../core/case.ts";
 import type { Completion, ModelIdentity } from "../core/chat.ts";
 import { InputError } from "../core/errors.ts";
-import { confidenceLevel, declaredComparisons, type Study } from "../core/study.ts";
+import { confidenceLevel, DEFAULT_TRIAGE_LABELS, declaredComparisons, type Study } from "../core/study.ts";
 import type { JobResult } from "../runner/job-result.ts";
 import type { Grade } from "../tasks/task.ts";
 import { adjustFamily, type CountsByModel, comparePair, type UnadjustedComparison } from "./comparisons.ts";
@@ -24,6 +24,7 @@ import type {
 import { sensitivityAnalyses } from "./sensitivity.ts";
 import { strataOf, subgroupValue } from "./subgroups.ts";
 import { measuresForTask, type TaskMeasures } from "./task-measures.ts";
+import { triageSafetyComparison } from "./triage-measures.ts";
 
 export interface AnalysisInput {
   study: Study;
@@ -137,6 +138,17 @@ export function analyzeStudy(input: AnalysisInput): StudyAnalysis {
     return slice;
   };
   const comparisons = take(overall.length) as Comparison[];
+  if (study.task === "triage") {
+    const labels = study.labels ?? DEFAULT_TRIAGE_LABELS;
+    for (const comparison of comparisons) {
+      comparison.safety = triageSafetyComparison(
+        jobsByModel.get(comparison.a) ?? [],
+        jobsByModel.get(comparison.b) ?? [],
+        labels,
+        level,
+      );
+    }
+  }
   const subgroups: SubgroupStratum[] = strata.map((stratum) => ({
     ...stratum,
     comparisons: take(stratum.comparisons.length) as Comparison[],
@@ -164,6 +176,7 @@ export function analyzeStudy(input: AnalysisInput): StudyAnalysis {
       primarySubgroups: [...primarySubgroups],
       samples: study.samples,
       grading,
+      ...(study.threshold === undefined ? {} : { threshold: study.threshold }),
       subgroups: [...study.subgroups],
       suite: { id: suite.id, cases: suite.cases.length, sha256: suite.sha256 },
     },

@@ -1,7 +1,7 @@
 import type { GenerationParams } from "../core/chat.ts";
 import type { Outcome } from "../core/outcome.ts";
 import type { AdjustMethod, TaskName } from "../core/study.ts";
-import type { FlipRate, NoiseDiscordance } from "../stats/index.ts";
+import type { Calibration, FlipRate, NoiseDiscordance } from "../stats/index.ts";
 import type { DiagnosisModelMeasures } from "./diagnosis-measures.ts";
 import type { TriageModelMeasures } from "./triage-measures.ts";
 
@@ -173,6 +173,47 @@ export interface Classification {
   /** Cohen's kappa against the reference with linear weights; null when chance agreement is 1. */
   weightedKappa: number | null;
   kappaWeights: "linear";
+  /** Wilson interval of `mostSevereRecall` (x of the labelled answers whose reference is the most severe label). */
+  mostSevereRecallInterval: Proportion | null;
+  /** Wilson intervals of under- and over-triage over the labelled answers. */
+  underTriageInterval: Proportion;
+  overTriageInterval: Proportion;
+  /** kappa ± z·SE with the large-sample SE of Fleiss, Cohen & Everitt (1969); null with kappa. */
+  weightedKappaInterval: DifferenceInterval | null;
+  /**
+   * For answers that gave a probability per label (on-site classifiers): Brier score and reliability curve
+   * of P(most severe label) against whether the reference is that label, and the multi-class Brier score
+   * (mean over answers of Σ over labels (p − y)²). Null when no answer gave probabilities.
+   */
+  calibration: (Calibration & { label: string; multiclassBrier: number }) | null;
+}
+
+/** A paired 2×2 table of an event (urgent case recalled, case under-triaged) in two models on the same cases. */
+export interface PairedEvent {
+  /** Cases both models answered (no error) that are in the measure's scope. */
+  n: number;
+  both: number;
+  aOnly: number;
+  bOnly: number;
+  neither: number;
+  /** Rate in A − rate in B with Newcombe's interval; null when n = 0. */
+  difference: DifferenceInterval | null;
+  mcnemar: { exactP: number; midP: number | null };
+}
+
+/** Triage: the safety measures compared between two models on the same cases (first answers). */
+export interface TriageSafetyComparison {
+  mostSevereLabel: string;
+  /**
+   * Recall of the most severe label over the cases whose reference is that label; an answer without a label
+   * counts as a miss.
+   */
+  recall: PairedEvent;
+  /**
+   * Under-triage (a less severe label than the reference) over every case; an answer without a label counts
+   * as under-triaged unless the reference is the least severe label.
+   */
+  underTriage: PairedEvent;
 }
 
 /** Per-model fields that only some tasks have; each task's measures fill their own part. */
@@ -210,6 +251,8 @@ export interface Comparison {
   significant: boolean;
   /** Several samples per case: the per-case analysis (its permutation p is `p`). */
   samples?: PerCaseComparison;
+  /** Triage studies: paired comparisons of urgent recall and under-triage (exploratory, unadjusted). */
+  safety?: TriageSafetyComparison;
 }
 
 export type HypothesisRole = "primary" | "exploratory";
@@ -295,6 +338,8 @@ export interface Report {
     primarySubgroups: string[];
     samples: number;
     grading: Grading;
+    /** Triage: the cut-off for the most severe label on answers with probabilities, when one was set. */
+    threshold?: number;
     subgroups: string[];
     suite: { id: string; cases: number; sha256: string };
   };
@@ -359,6 +404,8 @@ export interface CaseRow {
   reference: string | null;
   /** Triage: the label the answer gave; null when it gave none. Absent for other tasks. */
   predicted?: string | null;
+  /** Triage: the answer's probability per label, when it gave them; null otherwise. Absent for other tasks. */
+  probabilities?: Record<string, number> | null;
   /** The fuzzy suggestion behind `needsReview`. */
   suggestion: { answer: string; reference: string; similarity: number } | null;
   /** Diagnosis: the judge's verdict and rationale per answer it decided, `answer: verdict — rationale | …`. */

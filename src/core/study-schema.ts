@@ -123,6 +123,11 @@ export const studySchema = z
     primarySubgroups: z.array(z.string().min(1)).default([]),
     /** Triage: ordered label set, least to most severe. */
     labels: z.array(z.string().min(1)).min(2).optional(),
+    /**
+     * Triage: for answers with per-label probabilities, the most severe label is given when its probability
+     * reaches this cut-off (default: the label the answer names).
+     */
+    threshold: z.number().gt(0).lt(1).optional(),
     /** A prompt template file with `{{presentation}}` (or `{{text}}`) and `{{k}}`, relative to the study file. */
     prompt: z.string().min(1).optional(),
     /** Answers per model and case (for sampling studies); default 1. */

@@ -44,6 +44,7 @@ export {
   type IndexStatistic,
   percentileLimits,
 } from "./bootstrap.ts";
+export { type Calibration, calibration, type ReliabilityBin } from "./calibration.ts";
 export { type ClassificationMetrics, type ClassMetrics, classificationMetrics } from "./classification.ts";
 export {
   type CaseCounts,

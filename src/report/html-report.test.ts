@@ -24,7 +24,8 @@ describe("renderHtml", () => {
     ).toBe(true);
     // Accuracy, comparisons, two subgroup tables, interactions, missing answers, errors and review.
     expect(html.match(/<table /g)).toHaveLength(8);
-    expect(html.match(/<svg /g)).toHaveLength(2);
+    // Forest plots of the accuracies, of the paired differences and of the accuracies by subgroup.
+    expect(html.match(/<svg /g)).toHaveLength(3);
     expect(html).toContain('<td class="num">66.7 (20.8–93.9)</td>');
   });
 

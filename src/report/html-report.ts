@@ -1,4 +1,5 @@
 import type { Report, ReportDetails } from "../analysis/report-types.ts";
+import { differenceSpec, differenceSvg } from "./difference-plot.ts";
 import { buildDocument, type Cell, type Shade, type Table } from "./document.ts";
 import { FONT_STACK, overallForestSpec, renderSvg, subgroupForestSpec } from "./forest-plot.ts";
 import { levelText } from "./format.ts";
@@ -115,6 +116,18 @@ export async function renderHtml(report: Report, details: ReportDetails): Promis
     );
   }
   if (document.comparisons) results.push(table(document.comparisons));
+  if (report.comparisons.some((comparison) => comparison.difference || comparison.samples?.difference)) {
+    const spec = differenceSpec(report);
+    results.push(
+      figureHtml(
+        differenceSvg(spec),
+        figureCaption(
+          `Paired differences in accuracy (A − B, percentage points) with ${levelText(report.study.level)} CI; exploratory comparisons in grey.`,
+        ),
+        "figure-differences",
+      ),
+    );
+  }
   if (document.perCase) results.push(table(document.perCase));
   if (document.agreement) results.push(`<h3>Grading agreement</h3>\n${table(document.agreement)}`);
   if (document.classification) {

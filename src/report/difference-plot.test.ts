@@ -54,7 +54,19 @@ describe("the forest plot of paired differences", () => {
         {
           ...report.comparisons[0],
           role: "exploratory",
-          samples: { ...(report.comparisons[0].samples as never), difference: perCase },
+          samples: {
+            cases: 3,
+            difference: perCase,
+            permutation: { p: 0.5, method: "exact", replicates: null, seed: null },
+            majorityVote: {
+              bothCorrect: 1,
+              aOnly: 1,
+              bOnly: 0,
+              neither: 1,
+              mcnemar: { exactP: 1, midP: 0.5 },
+            },
+            discordance: { cases: 3, observed: 1, noise: 0.5, share: 0.5 },
+          },
         },
       ],
     };

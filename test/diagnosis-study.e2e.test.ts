@@ -802,9 +802,11 @@ describe.skipIf(!existsSync(CHROMIUM))("the study's report.html in headless Chro
         };
       }),
     );
-    // Overall: a point and an interval per model; by incidence 3 × 2; by specialty 5 × 2.
+    // Overall: a point and an interval per model; the one paired difference; by incidence 3 × 2; by
+    // specialty 5 × 2.
     expect(charts).toEqual([
       { visible: true, points: 2, intervals: 2 },
+      { visible: true, points: 1, intervals: 1 },
       { visible: true, points: 6, intervals: 6 },
       { visible: true, points: 10, intervals: 10 },
     ]);

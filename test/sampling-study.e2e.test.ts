@@ -395,6 +395,19 @@ describe("a diagnosis study with three samples per case", () => {
     ]);
   });
 
+  it("puts the built-in prompt in an appendix, verbatim, and no local path anywhere", async () => {
+    expect(report.prompt?.source).toBe("built-in");
+    expect(report.prompt?.messages.map((message) => message.role)).toEqual(["system", "user"]);
+    expect(report.prompt?.messages[1].content).toContain("{{presentation}}");
+    const markdown = await readFile(join(folder, "reports", "report.md"), "utf8");
+    expect(markdown).toContain("## Appendix: prompt");
+    expect(markdown).toContain(report.prompt?.messages[0].content.split("\n")[0]);
+    for (const name of ["report.json", "report.md", "report.html", "cases.csv"]) {
+      const text = await readFile(join(folder, "reports", name), "utf8");
+      expect(text.includes(folder) || text.includes(tmpdir()), name).toBe(false);
+    }
+  });
+
   it("writes one cases.csv row per model × case × sample", async () => {
     const text = await readFile(join(folder, "reports", "cases.csv"), "utf8");
     const [header, ...records] = parseCsv(text).map((record) => record.values);

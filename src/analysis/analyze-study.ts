@@ -9,6 +9,7 @@ import { describeFailure, type GradedJob, isAnswered, NOT_RUN_CAUSE } from "./gr
 import { interactionsOf } from "./interactions.ts";
 import { type SummaryContext, summarizeModel } from "./model-summary.ts";
 import { caseCounts, primaryRule } from "./per-case.ts";
+import { withoutPaths } from "./report-privacy.ts";
 import type {
   CaseRow,
   Comparison,
@@ -262,7 +263,8 @@ function gradeJob(
 ): GradedJob {
   if (result === undefined) return { modelId, testCase, sample, outcome: "error", cause: NOT_RUN_CAUSE };
   if (result.error !== null || result.completion === null) {
-    const cause = result.error === null ? "no completion stored" : describeFailure(result.error);
+    const cause =
+      result.error === null ? "no completion stored" : withoutPaths(describeFailure(result.error));
     return { modelId, testCase, sample, outcome: "error", cause };
   }
   const graded = grade(testCase, result.completion);

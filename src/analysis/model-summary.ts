@@ -4,6 +4,7 @@ import { quantile } from "../stats/index.ts";
 import { type AnsweredJob, type GradedJob, isAnswered } from "./graded-job.ts";
 import { caseCounts, primaryRule, sampleDiagnostics } from "./per-case.ts";
 import { wilsonProportion } from "./proportion.ts";
+import { reportedModelName } from "./report-privacy.ts";
 import type { Grading, ModelSummary, OutcomeCounts, TokenTotals } from "./report-types.ts";
 import type { MeasureContext, TaskMeasures } from "./task-measures.ts";
 
@@ -34,7 +35,7 @@ export function summarizeModel(
   const summary: ModelSummary = {
     id: spec.id,
     provider: spec.provider,
-    model: spec.model,
+    model: reportedModelName(spec),
     digest,
     params: spec.params,
     n,

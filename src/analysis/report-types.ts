@@ -358,6 +358,18 @@ export interface Report {
   judge?: JudgeSummaryBlock;
   /** Where clinicians adjudicated answers of this run: each grading's agreement with them. */
   agreement?: AgreementBlock;
+  /** The prompt the models were given, verbatim (an appendix of report.md and report.html). */
+  prompt?: PromptAppendix;
+}
+
+export interface PromptAppendix {
+  /** `built-in`: clinval's own prompt, with the case's fields as {{placeholders}}; or the study's template file. */
+  source: "built-in" | "study template";
+  /** The template's file name (no folder); null for the built-in prompt. */
+  file: string | null;
+  messages: Array<{ role: string; content: string }>;
+  /** Why the messages are missing, when they are. */
+  note?: string;
 }
 
 export interface JudgeSummaryBlock {

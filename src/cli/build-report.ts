@@ -10,6 +10,7 @@ import { adjustmentName, levelText, percent } from "../report/format.ts";
 import { writeReports } from "../report/index.ts";
 import type { RunRecord, Store } from "../store/store.ts";
 import type { Task } from "../tasks/task.ts";
+import { promptAppendix } from "./prompt-appendix.ts";
 
 export type Grading = "strict" | "lenient";
 
@@ -26,6 +27,8 @@ export async function buildReport(options: {
   primary: Grading;
   outputDirectory: string;
   identities?: ReadonlyMap<string, ModelIdentity>;
+  /** The prompt template the run used, when the caller has it (otherwise the study's file is read). */
+  template?: string;
 }): Promise<{ report: Report; files: string[] }> {
   const { store, run, study, suite, task } = options;
   const stored = await store.getRun(run.id);
@@ -53,6 +56,7 @@ export async function buildReport(options: {
       report.agreement = { adjudicated: agreement.adjudicated, methods: agreement.methods };
     }
   }
+  report.prompt = await promptAppendix(study, task, options.template);
   const files = await writeReports(report, details, options.outputDirectory);
   return { report, files };
 }

@@ -16,7 +16,8 @@ describe("the forest plot of paired differences", () => {
   });
 
   it("draws a point and an interval per comparison on a symmetric axis around zero", () => {
-    // A vs B: +33.3 pp (−31.6 to 71.8): the largest |limit| 0.718 rounds up to an axis of ±80 pp in steps of 20.
+    // A vs B: +33.3 pp (−31.6 to 71.8): the largest |limit| 0.718 rounds up to an axis of ±80 pp in steps of 20,
+    // with a tick at zero.
     const svg = differenceSvg(differenceSpec(report));
     expect(svg.match(/class="point"/g)).toHaveLength(1);
     expect(svg.match(/class="interval"/g)).toHaveLength(1);
@@ -74,7 +75,7 @@ describe("the forest plot of paired differences", () => {
     expect(spec.rows).toEqual([{ label: "A vs B", role: "exploratory", difference: perCase }]);
     const svg = differenceSvg(spec);
     expect(svg).toContain(">A vs B (exploratory)</text>");
-    // Limits within ±0.2: the axis keeps its least reach, ±20 pp in steps of 10.
+    // Limits within ±0.12: steps of 10, the axis ±20 pp.
     expect(svg).toContain('text-anchor="middle">−20</text>');
     expect(svg).toContain('text-anchor="middle">+10</text>');
   });

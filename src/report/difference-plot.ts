@@ -57,15 +57,16 @@ export function differenceSpec(report: Report): DifferenceSpec {
   };
 }
 
-/** Half-width of the axis: the largest |limit|, rounded up to a tenth, at least 0.2. */
-function axisReach(rows: readonly DifferenceRow[]): number {
+/** The axis: a tick step of 10 or 20 points, and a half-width that is the largest |limit| rounded up to a step. */
+function axisOf(rows: readonly DifferenceRow[]): { reach: number; step: number } {
   const largest = Math.max(
-    0.2,
+    0.1,
     ...rows.flatMap((row) =>
       row.difference ? [Math.abs(row.difference.lower), Math.abs(row.difference.upper)] : [],
     ),
   );
-  return Math.min(1, Math.ceil(largest * 10 - 1e-9) / 10);
+  const step = largest <= 0.4 ? 0.1 : 0.2;
+  return { reach: Math.min(1, Math.ceil(largest / step - 1e-9) * step), step };
 }
 
 /** A forest plot of paired differences around a line at zero, as one self-contained SVG element. */
@@ -89,12 +90,12 @@ export function differenceSvg(spec: DifferenceSpec): string {
       ...spec.rows.map((row) => textWidth(differenceText(row.difference), FONT_SIZE)),
     );
   const width = Math.ceil(estimateRight + 4);
-  const reach = axisReach(spec.rows);
+  const { reach, step } = axisOf(spec.rows);
   const scale = (value: number) =>
     plotLeft + ((Math.min(reach, Math.max(-reach, value)) + reach) / (2 * reach)) * PLOT_WIDTH;
-  const step = reach <= 0.4 ? 0.1 : 0.2;
   const ticks: number[] = [];
-  for (let tick = -reach; tick <= reach + 1e-9; tick += step) ticks.push(Math.round(tick * 10) / 10);
+  const steps = Math.round(reach / step);
+  for (let index = -steps; index <= steps; index++) ticks.push(Math.round(index * step * 10) / 10);
 
   const parts: string[] = [
     `<g class="column-headers">${text(estimateRight, baseline(HEADER_HEIGHT / 2, TICK_FONT_SIZE), header, {

@@ -80,6 +80,8 @@ export interface ReportDocument {
   review: Table | null;
   errors: Table | null;
   caution: string;
+  /** The prompt, verbatim; null when the report does not record it. */
+  prompt: { intro: string; messages: Array<{ role: string; content: string }> } | null;
 }
 
 export const CAUTION =
@@ -129,6 +131,23 @@ export function buildDocument(report: Report, details: ReportDetails): ReportDoc
     review,
     errors,
     caution: CAUTION,
+    prompt: promptSection(report),
+  };
+}
+
+function promptSection(report: Report): ReportDocument["prompt"] {
+  const prompt = report.prompt;
+  if (!prompt) return null;
+  const source =
+    prompt.source === "built-in"
+      ? "clinval's built-in prompt; each case's text replaces its {{placeholder}}."
+      : `the study's template ${prompt.file ?? ""}, the whole prompt, sent as one user message.`.replace(
+          "  ",
+          " ",
+        );
+  return {
+    intro: `The models were given ${source}${prompt.note ? ` ${prompt.note}` : ""}`,
+    messages: prompt.messages,
   };
 }
 

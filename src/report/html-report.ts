@@ -185,6 +185,14 @@ export async function renderHtml(report: Report, details: ReportDetails): Promis
       .join("")}</ul>${document.review ? table(document.review) : ""}</section>`,
     document.errors ? `<section id="errors"><h2>Errors</h2>${table(document.errors)}</section>` : "",
     `<section id="caution" class="caution"><h2>Caution</h2><p>${escapeHtml(document.caution)}</p></section>`,
+    document.prompt
+      ? `<section id="prompt"><h2>Appendix: prompt</h2><p>${escapeHtml(document.prompt.intro)}</p>${document.prompt.messages
+          .map(
+            (message) =>
+              `<h3>${escapeHtml(message.role)}</h3><pre class="prompt">${escapeHtml(message.content)}</pre>`,
+          )
+          .join("")}</section>`
+      : "",
     "</main>",
   ]
     .filter((part) => part !== "")
@@ -220,6 +228,7 @@ const HEATMAP_LEGEND = `<p class="legend">Confusion matrices below: ${[
 ].join(" · ")}; the darker the cell, the larger its share of the reference row.</p>`;
 
 const STYLE = `
+pre.prompt { white-space: pre-wrap; overflow-wrap: anywhere; background: #f5f7f8; padding: 0.75em; border-radius: 4px; }
 :root { --ink: #1d2327; --muted: #5b6670; --rule: #d5dade; --soft: #f5f7f8; --accent: #1f4e79;
   --ok-bg: #e8f3ec; --ok-ink: #1e5631; --warn-bg: #fdf1e2; --warn-ink: #8a4b08; }
 * { box-sizing: border-box; }

@@ -144,3 +144,30 @@ describe("renderMarkdown for a triage study", () => {
     );
   });
 });
+
+describe("the prompt appendix", () => {
+  it("shows each message verbatim in a fence longer than any backtick run inside it", () => {
+    const { report, details } = smallAnalysis();
+    const content = 'Answer as JSON:\n```json\n{"diagnoses": []}\n```\n*not emphasis*';
+    const markdown = renderMarkdown(
+      {
+        ...report,
+        prompt: { source: "study template", file: "prompt.txt", messages: [{ role: "user", content }] },
+      },
+      details,
+    );
+    const appendix = markdown.slice(markdown.indexOf("## Appendix: prompt"));
+    expect(appendix).toBe(
+      [
+        "## Appendix: prompt",
+        "",
+        "The models were given the study's template prompt.txt, the whole prompt, sent as one user message.",
+        "",
+        "**user**",
+        "",
+        `\`\`\`\`text\n${content}\n\`\`\`\``,
+        "",
+      ].join("\n"),
+    );
+  });
+});

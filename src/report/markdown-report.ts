@@ -60,5 +60,17 @@ export function renderMarkdown(report: Report, details: ReportDetails): string {
   if (document.review) blocks.push(markdownTable(document.review));
   if (document.errors) blocks.push("## Errors", markdownTable(document.errors));
   blocks.push("## Caution", escapeMarkdown(document.caution));
+  if (document.prompt) {
+    blocks.push("## Appendix: prompt", escapeMarkdown(document.prompt.intro));
+    for (const message of document.prompt.messages)
+      blocks.push(`**${escapeMarkdown(message.role)}**`, fenced(message.content));
+  }
   return `${blocks.join("\n\n")}\n`;
+}
+
+/** Text verbatim in a fenced code block whose fence is longer than any run of backticks in it. */
+function fenced(content: string): string {
+  const longest = Math.max(0, ...[...content.matchAll(/`+/g)].map((match) => match[0].length));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  return `${fence}text\n${content}\n${fence}`;
 }

@@ -75,7 +75,13 @@ function designParagraph(report: Report): string {
 }
 
 function modelDescription(model: ModelSummary): string {
-  const digest = model.digest ? `, digest ${model.digest}` : "";
+  // A local model file is named by its file name; its digest (shortened) identifies the exact weights.
+  const file = model.provider === "llama-cpp" || model.provider === "classifier";
+  const digest = model.digest
+    ? file
+      ? `, SHA-256 ${model.digest.replace(/^sha256:/, "").slice(0, 12)}…`
+      : `, digest ${model.digest}`
+    : "";
   return `${model.id} (${model.provider} ${model.model}${digest}; ${paramsText(model.params)})`;
 }
 

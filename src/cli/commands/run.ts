@@ -190,6 +190,7 @@ export async function executeStudy(opened: OpenedStudy, options: RunOptions): Pr
       primary,
       outputDirectory: study.output,
       identities,
+      template,
     });
     process.stdout.write(summarize(report));
     process.stdout.write(`Reports: ${files.join(", ")}\n`);

@@ -5,6 +5,10 @@ import { decimalText, levelText, NONE, percent } from "./format.ts";
 /** Triage reports: a summary table of the classification measures, and each model's confusion matrix. */
 export interface ClassificationSection {
   summary: Table;
+  /** The safety measures with their intervals, and calibration for answers with probabilities. */
+  safety: Table;
+  /** Urgent recall and under-triage compared between the models; null without comparisons. */
+  safetyComparisons: Table | null;
   /** One per model with labelled answers: the confusion matrix with per-class scores, shaded by row share. */
   matrices: Array<{ model: string; table: Table }>;
 }
@@ -114,7 +118,105 @@ export function classificationSection(
       ? [{ model: model.id, table: matrixTable(model.id, model.classification, caption) }]
       : [],
   );
-  return { summary, matrices };
+  return {
+    summary,
+    safety: safetyTable(report, caption),
+    safetyComparisons: safetyComparisonTable(report, caption),
+    matrices,
+  };
+}
+
+/** "66.7 (20.8–93.9)" */
+function rateInterval(
+  interval: { estimate: number; lower: number; upper: number } | null | undefined,
+): string {
+  return interval
+    ? `${percent(interval.estimate)} (${percent(interval.lower)}–${percent(interval.upper)})`
+    : NONE;
+}
+
+function safetyTable(report: Report, caption: (text: string) => string): Table {
+  const set = labelSet(report.models);
+  const severe = capitalized(set?.severe ?? "most severe label");
+  const level = levelText(report.study.level);
+  const calibrated = report.models.some((model) => model.classification?.calibration);
+  return {
+    caption: caption(
+      `Safety measures per model over the answers with a label, with Wilson ${level} CIs (kappa: ${level} CI from ` +
+        "the large-sample standard error of Fleiss, Cohen and Everitt)" +
+        (calibrated
+          ? `; for answers that gave probabilities, the Brier score of P(${severe.toLowerCase()}) and the multi-class Brier score (0 is perfect).`
+          : "."),
+    ),
+    columns: [
+      text("Model"),
+      number(`${severe} recall, % (CI)`),
+      number("Under-triage, % (CI)"),
+      number("Over-triage, % (CI)"),
+      number("Weighted kappa (CI)"),
+      ...(calibrated ? [number(`Brier, P(${severe.toLowerCase()})`), number("Brier, all labels")] : []),
+    ],
+    rows: report.models.map((model) => {
+      const block = model.classification;
+      const kappa = block?.weightedKappaInterval;
+      return [
+        model.id,
+        rateInterval(block?.mostSevereRecallInterval),
+        rateInterval(block?.underTriageInterval),
+        rateInterval(block?.overTriageInterval),
+        kappa
+          ? `${decimalText(kappa.estimate)} (${decimalText(kappa.lower)} to ${decimalText(kappa.upper)})`
+          : NONE,
+        ...(calibrated
+          ? [decimalText(block?.calibration?.brier), decimalText(block?.calibration?.multiclassBrier)]
+          : []),
+      ];
+    }),
+  };
+}
+
+function safetyComparisonTable(report: Report, caption: (text: string) => string): Table | null {
+  const compared = report.comparisons.filter((comparison) => comparison.safety);
+  if (compared.length === 0) return null;
+  const severe = compared[0].safety?.mostSevereLabel ?? "most severe label";
+  const level = levelText(report.study.level);
+  const signed = (value: { estimate: number; lower: number; upper: number } | null) => {
+    if (!value) return NONE;
+    const point = percent(value.estimate);
+    return `${value.estimate > 0 && Number(point) !== 0 ? "+" : ""}${point} (${percent(value.lower)} to ${percent(value.upper)})`;
+  };
+  return {
+    caption: caption(
+      `Safety compared between models on the same cases (first answers): ${severe} recall over the ${severe} cases ` +
+        "and under-triage over every case, an answer without a label counting as a miss and as under-triaged; " +
+        `difference A − B in percentage points with Newcombe ${level} CI; McNemar exact p, unadjusted (exploratory).`,
+    ),
+    columns: [
+      text("Comparison (A vs B)"),
+      number(`${capitalized(severe)} cases`),
+      number("Recalled by both / A only / B only / neither"),
+      number("Recall difference, pp (CI)"),
+      number("p"),
+      number("Cases"),
+      number("Under-triaged by both / A only / B only / neither"),
+      number("Under-triage difference, pp (CI)"),
+      number("p"),
+    ],
+    rows: compared.map((comparison) => {
+      const { recall, underTriage } = comparison.safety as NonNullable<typeof comparison.safety>;
+      return [
+        `${comparison.a} vs ${comparison.b}`,
+        String(recall.n),
+        `${recall.both} / ${recall.aOnly} / ${recall.bOnly} / ${recall.neither}`,
+        signed(recall.difference),
+        decimalText(recall.mcnemar.exactP),
+        String(underTriage.n),
+        `${underTriage.both} / ${underTriage.aOnly} / ${underTriage.bOnly} / ${underTriage.neither}`,
+        signed(underTriage.difference),
+        decimalText(underTriage.mcnemar.exactP),
+      ];
+    }),
+  };
 }
 
 function matrixTable(modelId: string, block: Classification, caption: (text: string) => string): Table {

@@ -131,10 +131,12 @@ export async function renderHtml(report: Report, details: ReportDetails): Promis
   if (document.perCase) results.push(table(document.perCase));
   if (document.agreement) results.push(`<h3>Grading agreement</h3>\n${table(document.agreement)}`);
   if (document.classification) {
-    const { summary, matrices } = document.classification;
+    const { summary, safety, safetyComparisons, matrices } = document.classification;
     results.push(
       `<section class="classification" id="classification"><h3>Classification</h3>\n${[
         table(summary),
+        table(safety),
+        ...(safetyComparisons ? [table(safetyComparisons)] : []),
         HEATMAP_LEGEND,
         ...matrices.map((matrix) => table(matrix.table)),
       ].join("\n")}</section>`,

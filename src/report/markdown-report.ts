@@ -45,6 +45,9 @@ export function renderMarkdown(report: Report, details: ReportDetails): string {
   if (document.agreement) blocks.push("### Grading agreement", markdownTable(document.agreement));
   if (document.classification) {
     blocks.push("### Classification", markdownTable(document.classification.summary));
+    blocks.push(markdownTable(document.classification.safety));
+    if (document.classification.safetyComparisons)
+      blocks.push(markdownTable(document.classification.safetyComparisons));
     for (const matrix of document.classification.matrices) blocks.push(markdownTable(matrix.table));
   }
   for (const section of document.subgroups) {

@@ -99,6 +99,10 @@ describe("methodsParagraphs for a triage study", () => {
       "the recall of the most severe label (urgent), also with answers without a label",
     );
     expect(statistics).toContain("Cohen's kappa with linear weights");
+    expect(statistics).toContain(
+      "compared on urgent recall over the urgent cases and on under-triage over every case",
+    );
+    expect(statistics).toContain("Brier score and a reliability curve");
     expect(statistics).toContain('counted per reference label in the "No label" column');
   });
 });

@@ -170,7 +170,16 @@ function classificationSentences(report: Report): string {
     "over-triage (the share of answers given a less or more severe label than the reference), and Cohen's kappa " +
     "with linear weights against the reference. Answers without a label are counted per reference label in " +
     'the "No label" column of the confusion matrices. Within a subgroup, a label absent from the stratum has F1 0 ' +
-    "and lowers macro-F1."
+    "and lowers macro-F1." +
+    ` ${capitalize(severe)} recall, under- and over-triage have Wilson intervals, and the weighted kappa an ` +
+    "interval from the large-sample standard error of Fleiss, Cohen and Everitt (1969). Pairs of models are also " +
+    `compared on ${severe} recall over the ${severe} cases and on under-triage over every case (an answer without a ` +
+    "label counting as a miss and as under-triaged) with McNemar's exact test and Newcombe's interval, as exploratory " +
+    "analyses. For answers that gave a probability per label, calibration is reported as the Brier score and a " +
+    `reliability curve (ten equal-width bins) of the probability of ${severe}, and the multi-class Brier score.` +
+    (report.study.threshold === undefined
+      ? ""
+      : ` Such answers were given the label ${severe} whenever its probability reached ${report.study.threshold}.`)
   );
 }
 
@@ -252,4 +261,8 @@ export function listText(items: readonly string[]): string {
   return items.length <= 1
     ? items.join("")
     : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+function capitalize(value: string): string {
+  return value.charAt(0).toUpperCase() + value.slice(1);
 }

@@ -51,7 +51,14 @@ export async function buildReport(options: {
   if (study.notice) report.notice = study.notice;
   if (study.task === "diagnosis" && study.judge) report.judge = judgeSummaryBlock(study.judge, verdicts);
   if (study.task === "diagnosis" && adjudications.length > 0) {
-    const agreement = gradingAgreement({ study, cases: suite.cases, results, adjudications, verdicts });
+    const agreement = gradingAgreement({
+      study,
+      cases: suite.cases,
+      results,
+      adjudications,
+      verdicts,
+      level: report.study.level,
+    });
     if (agreement.adjudicated > 0) {
       report.agreement = { adjudicated: agreement.adjudicated, methods: agreement.methods };
     }

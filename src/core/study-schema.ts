@@ -198,6 +198,13 @@ export const studySchema = z
         });
       }
     });
+    if (study.task !== "triage" && study.threshold !== undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["threshold"],
+        message: `a threshold belongs to triage studies, not to a ${study.task} study`,
+      });
+    }
     if (study.task !== "triage" && study.labels !== undefined) {
       context.addIssue({
         code: "custom",

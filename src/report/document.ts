@@ -158,13 +158,13 @@ function agreementTable(report: Report, caption: (text: string) => string): Tabl
   return {
     caption: caption(
       `Agreement of the grading with clinicians on ${plural(agreement.adjudicated, "adjudicated answer pair")} ` +
-        "(correct versus not correct; Cohen's kappa with 95% CI).",
+        `(correct versus not correct; Cohen's kappa with ${levelText(report.study.level)} CI).`,
     ),
     columns: [
       text("Grading"),
       number("n"),
       number("Agreement"),
-      number("Kappa (95% CI)"),
+      number(`Kappa (${levelText(report.study.level)} CI)`),
       number("Clinician correct: graded correct / not"),
       number("Clinician not correct: graded correct / not"),
     ],

@@ -98,6 +98,10 @@ describe("loadStudy", () => {
   });
 
   it("names the line of a bad declaration", async () => {
+    const threshold = write("bad-threshold.yaml", `${valid}threshold: 0.3\n`);
+    expect(await problems(threshold)).toBe(
+      `${threshold}:13: threshold: a threshold belongs to triage studies, not to a diagnosis study`,
+    );
     const adjust = write("bad-adjust.yaml", `${valid}adjust: tukey\n`);
     expect(await problems(adjust)).toBe(
       `${adjust}:13: adjust: Invalid option: expected one of "holm"|"bonferroni"|"bh"|"hochberg"|"by"`,

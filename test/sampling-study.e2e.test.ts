@@ -190,6 +190,10 @@ describe("a diagnosis study with three samples per case", () => {
       { model: "r1", case: "s-6", sample: 2, cause: expect.stringMatching(/^http 500: /) },
     ]);
     expect(report.study).toMatchObject({ alpha: 0.1, level: 0.9, samples: 3, adjust: "holm" });
+    // The terminal summary gives the per-case mean (25/36 and 5/18) at the study's level.
+    expect(run.stdout).toMatch(/^ {2}r1: 69\.4% \(90% CI /m);
+    expect(run.stdout).toMatch(/^ {2}base: 27\.8% \(90% CI /m);
+    expect(run.stdout).toContain("r1 vs base: 2/0 discordant, Holm p = 0.125");
   });
 
   it("reports per-case accuracy with a cluster interval, pooled accuracy and the flip rate", () => {
@@ -401,6 +405,8 @@ describe("a diagnosis study with three samples per case", () => {
     expect(report.prompt?.messages[1].content).toContain("{{presentation}}");
     const markdown = await readFile(join(folder, "reports", "report.md"), "utf8");
     expect(markdown).toContain("## Appendix: prompt");
+    expect(markdown).toContain("| Model | n | Correct | First answers, % (90% CI) |");
+    expect(markdown).toContain("Paired comparisons on per-case proportions over 3 samples per case");
     expect(markdown).toContain(report.prompt?.messages[0].content.split("\n")[0]);
     for (const name of ["report.json", "report.md", "report.html", "cases.csv"]) {
       const text = await readFile(join(folder, "reports", name), "utf8");

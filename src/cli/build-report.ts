@@ -82,7 +82,8 @@ export function summarize(report: Report): string {
         : "Run INCOMPLETE: some jobs ended in errors; run again to resume.",
   ];
   for (const model of report.models) {
-    const accuracy = model.accuracy;
+    // With several samples per case the per-case mean is the primary accuracy.
+    const accuracy = model.samples?.perCase ?? model.accuracy;
     const estimate = accuracy
       ? `${percent(accuracy.estimate)}% (${levelText(accuracy.level)} CI ${percent(accuracy.lower)}%–${percent(accuracy.upper)}%)`
       : "no answers";

@@ -260,7 +260,7 @@ function accuracyTable(report: Report, models: readonly ModelSummary[], title: s
     text("Model"),
     number("n"),
     number("Correct"),
-    number(`Accuracy, % (${levelText(report.study.level)} CI)`),
+    number(`${pooled ? "First answers" : "Accuracy"}, % (${levelText(report.study.level)} CI)`),
     ...(hasGradings(report)
       ? [number(`${report.study.grading === "strict" ? "Lenient" : "Strict"}, %`)]
       : []),

@@ -110,7 +110,9 @@ export async function renderHtml(report: Report, details: ReportDetails): Promis
     results.push(
       figureHtml(
         svg,
-        figureCaption(`Accuracy per model with ${levelText(report.study.level)} CI (${grading}).`),
+        figureCaption(
+          `${report.study.samples > 1 ? "Accuracy of the first answers" : "Accuracy"} per model with ${levelText(report.study.level)} CI (${grading}).`,
+        ),
         "figure-overall",
       ),
     );

@@ -530,7 +530,8 @@ function perCaseTable(report: Report, caption: (text: string) => string): Table 
         decimalText(perCase.discordance.observed, 2),
         perCase.discordance.share === null
           ? decimalText(perCase.discordance.noise, 2)
-          : `${decimalText(perCase.discordance.noise, 2)} (${percent(perCase.discordance.share)}%)`,
+          : // Both are estimates: noise can come out above the total, and then explains all of it.
+            `${decimalText(perCase.discordance.noise, 2)} (${perCase.discordance.share >= 1 ? "all" : `${percent(perCase.discordance.share)}%`})`,
       ];
     }),
   };
@@ -555,7 +556,11 @@ function interactionTable(report: Report, caption: (text: string) => string): Ta
         : `primary (${adjustmentName(interaction.adjustment)})`,
       strata,
       contrasts || NONE,
-      interaction.test.method === "fisher-exact" ? "Fisher exact" : `chi-square, ${interaction.test.df} df`,
+      interaction.test.method === "fisher-exact"
+        ? "Fisher exact"
+        : interaction.test.df === 0
+          ? "none: fewer than two strata with discordant pairs"
+          : `chi-square, ${interaction.test.df} df`,
       pValueText(interaction.p),
       interaction.significant ? { text: adjusted, strong: true } : adjusted,
     ]);

@@ -43,7 +43,7 @@ export interface NoiseDiscordance {
    * unbiased estimate of Σ pA(1 − pA) + pB(1 − pB). The rest, Σ (pA − pB)², is a systematic difference.
    */
   noise: number;
-  /** noise / observed; null when observed is 0. */
+  /** noise / observed; null when observed is 0. Both are estimates, so it can exceed 1 by chance. */
   share: number | null;
 }
 

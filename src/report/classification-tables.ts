@@ -113,6 +113,9 @@ export function classificationSection(
       ];
     }),
   };
+  // Numbered in the order they are shown: summary, safety, safety comparisons, then the matrices.
+  const safety = safetyTable(report, caption);
+  const safetyComparisons = safetyComparisonTable(report, caption);
   const matrices = report.models.flatMap((model) =>
     model.classification
       ? [{ model: model.id, table: matrixTable(model.id, model.classification, caption) }]
@@ -120,8 +123,8 @@ export function classificationSection(
   );
   return {
     summary,
-    safety: safetyTable(report, caption),
-    safetyComparisons: safetyComparisonTable(report, caption),
+    safety,
+    safetyComparisons,
     matrices,
   };
 }
@@ -165,7 +168,7 @@ function safetyTable(report: Report, caption: (text: string) => string): Table {
         rateInterval(block?.underTriageInterval),
         rateInterval(block?.overTriageInterval),
         kappa
-          ? `${decimalText(kappa.estimate)} (${decimalText(kappa.lower)} to ${decimalText(kappa.upper)})`
+          ? `${signedDecimal(kappa.estimate)} (${signedDecimal(kappa.lower)} to ${signedDecimal(kappa.upper)})`
           : NONE,
         ...(calibrated
           ? [decimalText(block?.calibration?.brier), decimalText(block?.calibration?.multiclassBrier)]
@@ -271,4 +274,9 @@ function matrixTable(modelId: string, block: Classification, caption: (text: str
     rows,
     shades,
   };
+}
+
+/** A decimal with a typographic minus, as the reports' other negative numbers: "−0.161". */
+function signedDecimal(value: number): string {
+  return decimalText(value).replace("-", "−");
 }

@@ -120,14 +120,14 @@ describe("renderMarkdown for a triage study", () => {
   });
 
   it("shows each model's confusion matrix with the no-label column and per-class scores", () => {
-    expect(rowsAfter("Table 4. Confusion matrix of A", 3)).toEqual([
+    expect(rowsAfter("Table 6. Confusion matrix of A", 3)).toEqual([
       "| Reference | Given negative | Given routine | Given urgent | No label | Support | Precision, % | Recall, % | F1 |",
       "|:---|---:|---:|---:|---:|---:|---:|---:|---:|",
       "| negative | 1 | 1 | 0 | 0 | 2 | 50.0 | 50.0 | 0.500 |",
       "| routine | 1 | 1 | 0 | 0 | 2 | 50.0 | 50.0 | 0.500 |",
       "| urgent | 0 | 0 | 1 | 1 | 1 | 100.0 | 100.0 | 1.000 |",
     ]);
-    expect(rowsAfter("Table 5. Confusion matrix of B", 3).slice(2)).toEqual([
+    expect(rowsAfter("Table 7. Confusion matrix of B", 3).slice(2)).toEqual([
       "| negative | 2 | 0 | 0 | 0 | 2 | 100.0 | 100.0 | 1.000 |",
       "| routine | 0 | 2 | 0 | 0 | 2 | 66.7 | 100.0 | 0.800 |",
       "| urgent | 0 | 1 | 1 | 0 | 2 | 100.0 | 50.0 | 0.667 |",

@@ -245,9 +245,9 @@ output: ./reports
 `;
 
 /**
- * A proportion x/n with Wilson's 95% interval. Closed form, z = qnorm(0.975) = 1.959963984540054:
- * (x + z²/2 ± z·√(x(n − x)/n + z²/4)) / (n + z²). The limits are written as R gives them:
- * `Rscript -e 'prop.test(X, N, correct = FALSE)$conf.int'`.
+ * A proportion x/n with Wilson's 99% interval: the study tests at alpha 0.01 and sets no `confidence`, so
+ * every interval is at 1 − alpha. Closed form, z = qnorm(0.995): (x + z²/2 ± z·√(x(n − x)/n + z²/4)) / (n + z²).
+ * The limits are written as R gives them: `Rscript -e 'prop.test(X, N, correct = FALSE, conf.level = 0.99)$conf.int'`.
  */
 function wilson(x: number, n: number, lower: number, upper: number): Proportion {
   return {
@@ -257,19 +257,19 @@ function wilson(x: number, n: number, lower: number, upper: number): Proportion 
     lower: closeTo(lower, 1e-9),
     upper: closeTo(upper, 1e-9),
     method: "wilson",
-    level: 0.95,
+    level: 0.99,
   };
 }
 
-// Wilson limits of x/10 and x/4 (R, as above).
+// Wilson 99% limits of x/10 and x/4 (R, as above).
 const W = {
-  "2/10": [0.0566821514543753, 0.509837528463358],
-  "4/10": [0.168180329706236, 0.687326230266342],
-  "5/10": [0.236593090512564, 0.763406909487436],
-  "6/10": [0.312673769733658, 0.831819670293764],
-  "7/10": [0.396778147461145, 0.892208732593699],
-  "4/4": [0.510109163545403, 1],
-  "1/4": [0.0455872608097006, 0.699358157417598],
+  "2/10": [0.0401311525046164, 0.599181303478328],
+  "4/10": [0.127930559599574, 0.751840259061407],
+  "5/10": [0.184225518247236, 0.815774481752765],
+  "6/10": [0.248159740938593, 0.872069440400426],
+  "7/10": [0.320024679201103, 0.920433683476934],
+  "4/4": [0.37612025298073, 1],
+  "1/4": [0.0300655955489531, 0.781874277960682],
 } as const;
 const proportion = (key: keyof typeof W) => {
   const [x, n] = key.split("/").map(Number);
@@ -347,7 +347,9 @@ describe("a two-model diagnosis study against a scripted OpenAI-compatible serve
       task: "diagnosis",
       topK: 5,
       alpha: 0.01,
-      level: 0.95,
+      level: 0.99,
+      adjust: "holm",
+      primarySubgroups: [],
       samples: 1,
       grading: "strict",
       subgroups: ["incidence", "specialty"],
@@ -414,7 +416,8 @@ describe("a two-model diagnosis study against a scripted OpenAI-compatible serve
     // φ = (ad − bc)/√((a+b)(c+d)(a+c)(b+d)) = (1·1 − 5·3)/√(6·4·4·6) = −14/24 (negative: no correction);
     // lower = 0.2 − √((0.6 − l₁)² − 2φ(0.6 − l₁)(u₂ − 0.4) + (u₂ − 0.4)²),
     // upper = 0.2 + √((0.4 − l₂)² − 2φ(0.4 − l₂)(u₁ − 0.6) + (u₁ − 0.6)²), with l₁,u₁ of 6/10 and l₂,u₂ of 4/10:
-    // −0.31130077406915 and 0.612526126681102 (the same expressions in R with prop.test's limits).
+    // −0.426104329702269 and 0.684151117523619 (the same expressions in R with prop.test's 99% limits, as in
+    // src/stats/interaction-test.test.ts: newc(1, 5, 3, 1, 0.99)).
     // Exact McNemar: 2·P(X ≤ 3), X ~ Bin(8, 1/2) = 2·(1 + 8 + 28 + 56)/256 = 186/256 = 0.7265625
     // (`Rscript -e 'binom.test(5, 8)$p.value'`); mid-p = 0.7265625 − P(X = 3) = (186 − 56)/256 = 0.5078125.
     // One comparison: Holm leaves p as it is; 0.7265625 ≥ alpha 0.01, not significant.
@@ -429,12 +432,15 @@ describe("a two-model diagnosis study against a scripted OpenAI-compatible serve
       neither: 1,
       difference: {
         estimate: closeTo(0.2),
-        lower: closeTo(-0.31130077406915, 1e-9),
-        upper: closeTo(0.612526126681102, 1e-9),
+        lower: closeTo(-0.426104329702269, 1e-9),
+        upper: closeTo(0.684151117523619, 1e-9),
         method: "newcombe",
-        level: 0.95,
+        level: 0.99,
       },
       mcnemar: { exactP: closeTo(0.7265625), midP: closeTo(0.5078125) },
+      role: "primary",
+      test: "mcnemar-exact",
+      p: closeTo(0.7265625),
       adjustedP: closeTo(0.7265625),
       adjustment: "holm",
       significant: false,
@@ -458,8 +464,9 @@ describe("a two-model diagnosis study against a scripted OpenAI-compatible serve
     // 2×2: both 1 (01), r1 only 3 (02 03 05), base only 0, neither 0; difference 3/4 = 0.75.
     // Newcombe: c + d = 0 empties a margin, so φ = 0: lower = 0.75 − √((1 − l₁)² + (u₂ − 0.25)²),
     // upper = 0.75 + √((0.25 − l₂)² + (u₁ − 1)²) with l₁,u₁ of 4/4 and l₂,u₂ of 1/4 (R, as above):
-    // 0.0852325329260436 and 0.954412739190299.
-    // Exact McNemar: 2·P(X ≤ 0), X ~ Bin(3, 1/2) = 2/8 = 0.25; mid-p = 0.25 − 1/8 = 0.125. Holm: one test.
+    // −0.0698269245987385 and 0.969934404451047 (newc(1, 3, 0, 0, 0.99)).
+    // Exact McNemar: 2·P(X ≤ 0), X ~ Bin(3, 1/2) = 2/8 = 0.25; mid-p = 0.25 − 1/8 = 0.125. No subgroup
+    // field is declared, so the stratum comparison is exploratory: p unadjusted.
     const frequent = report.subgroups[0];
     expect(
       frequent.models.map((model) => ({
@@ -476,7 +483,7 @@ describe("a two-model diagnosis study against a scripted OpenAI-compatible serve
         n: 4,
         outcomes: { correct: 4, incorrect: 0, unparseable: 0, truncated: 0, error: 0 },
         accuracy: proportion("4/4"),
-        top1: wilson(2, 4, 0.15003898915215, 0.84996101084785),
+        top1: wilson(2, 4, 0.105069706460979, 0.894930293539021),
         mrr: closeTo(17 / 24),
       },
       {
@@ -500,14 +507,17 @@ describe("a two-model diagnosis study against a scripted OpenAI-compatible serve
         neither: 0,
         difference: {
           estimate: closeTo(0.75),
-          lower: closeTo(0.0852325329260436, 1e-9),
-          upper: closeTo(0.954412739190299, 1e-9),
+          lower: closeTo(-0.0698269245987385, 1e-9),
+          upper: closeTo(0.969934404451047, 1e-9),
           method: "newcombe",
-          level: 0.95,
+          level: 0.99,
         },
         mcnemar: { exactP: closeTo(0.25), midP: closeTo(0.125) },
+        role: "exploratory",
+        test: "mcnemar-exact",
+        p: closeTo(0.25),
         adjustedP: closeTo(0.25),
-        adjustment: "holm",
+        adjustment: "none",
         significant: false,
       },
     ]);
@@ -709,7 +719,7 @@ describe("a two-model diagnosis study against a scripted OpenAI-compatible serve
     );
     // The comparison moves dx-10 from "neither" to "r1 only": 1 / 6 / 3 / 0, difference 0.3.
     // φ = (1·0 − 6·3)/√(7·3·4·6) = −18/√504 (negative: no correction); Newcombe as above with 7/10, 4/10:
-    // −0.260542960495686 and 0.702661071017332. Exact McNemar 2·P(X ≤ 3 | Bin(9, 1/2)) = 2·130/512 =
+    // −0.394661595013179 and 0.767743488668706 (newc(1, 6, 3, 0, 0.99)). Exact McNemar 2·P(X ≤ 3 | Bin(9, 1/2)) = 2·130/512 =
     // 0.5078125; mid-p = 0.5078125 − 84/512 = 0.34375.
     expect(lenient.comparisons).toEqual([
       {
@@ -723,12 +733,15 @@ describe("a two-model diagnosis study against a scripted OpenAI-compatible serve
         neither: 0,
         difference: {
           estimate: closeTo(0.3),
-          lower: closeTo(-0.260542960495686, 1e-9),
-          upper: closeTo(0.702661071017332, 1e-9),
+          lower: closeTo(-0.394661595013179, 1e-9),
+          upper: closeTo(0.767743488668706, 1e-9),
           method: "newcombe",
-          level: 0.95,
+          level: 0.99,
         },
         mcnemar: { exactP: closeTo(0.5078125), midP: closeTo(0.34375) },
+        role: "primary",
+        test: "mcnemar-exact",
+        p: closeTo(0.5078125),
         adjustedP: closeTo(0.5078125),
         adjustment: "holm",
         significant: false,
@@ -789,9 +802,11 @@ describe.skipIf(!existsSync(CHROMIUM))("the study's report.html in headless Chro
         };
       }),
     );
-    // Overall: a point and an interval per model; by incidence 3 × 2; by specialty 5 × 2.
+    // Overall: a point and an interval per model; the one paired difference; by incidence 3 × 2; by
+    // specialty 5 × 2.
     expect(charts).toEqual([
       { visible: true, points: 2, intervals: 2 },
+      { visible: true, points: 1, intervals: 1 },
       { visible: true, points: 6, intervals: 6 },
       { visible: true, points: 10, intervals: 10 },
     ]);

@@ -363,8 +363,8 @@ describe("clinician adjudication round trip", () => {
     expect((await runCli(["report", runId, "--store", storePath])).code).toBe(0);
     const after = await readReport();
     // c2 and c4 are now decided by the clinician: c4 turns correct, the rest of the report follows.
-    const { models: modelsAfter, agreement, ...restAfter } = after;
-    const { models: modelsBefore, ...restBefore } = before;
+    const { models: modelsAfter, agreement, sensitivity: sensitivityAfter, ...restAfter } = after;
+    const { models: modelsBefore, sensitivity: _sensitivityBefore, ...restBefore } = before;
     expect(restAfter).toEqual(restBefore);
     // Wilson 95% interval of 3/4: Rscript -e 'prop.test(3, 4, correct = FALSE)$conf.int' gives
     // 0.3006418 0.9544127; the project's wilsonProportion is tested against R.
@@ -386,6 +386,12 @@ describe("clinician adjudication round trip", () => {
         mrr: 0.75,
         lenientMrr: 0.75,
       },
+    ]);
+    // The missing-answer table follows: no answer is missing, so every row shows the new 3/4.
+    expect(sensitivityAfter.map((row) => row.models.map((model) => [model.correct, model.n]))).toEqual([
+      [[3, 4]],
+      [[3, 4]],
+      [[3, 4]],
     ]);
     expect(agreement?.adjudicated).toBe(3);
     const rows = await caseRows();

@@ -70,6 +70,8 @@ function scenario() {
       { id: "C", provider: "llama-cpp", model: "hf:org/model-c" },
     ],
     alpha: 0.1,
+    // The intervals here are worked out at 95%; without this they would follow alpha (90%).
+    confidence: 0.95,
     subgroups: ["incidence"],
   });
   const aGrades = [
@@ -262,6 +264,9 @@ describe("analyzeStudy on scripted results", () => {
           neither: 3,
           difference: newcombe(3, 5, 0, 3),
           mcnemar: { exactP: 0.0625, midP: 1 / 32 },
+          role: "primary",
+          test: "mcnemar-exact",
+          p: 0.0625,
           adjustedP: 0.1875,
           adjustment: "holm",
           significant: false,
@@ -277,6 +282,9 @@ describe("analyzeStudy on scripted results", () => {
           neither: 2,
           difference: newcombe(3, 4, 1, 2),
           mcnemar: { exactP: 0.375, midP: 7 / 32 },
+          role: "primary",
+          test: "mcnemar-exact",
+          p: 0.375,
           adjustedP: 0.75,
           adjustment: "holm",
           significant: false,
@@ -292,6 +300,9 @@ describe("analyzeStudy on scripted results", () => {
           neither: 6,
           difference: newcombe(4, 0, 1, 6),
           mcnemar: { exactP: 1, midP: 0.5 },
+          role: "primary",
+          test: "mcnemar-exact",
+          p: 1,
           adjustedP: 1,
           adjustment: "holm",
           significant: false,
@@ -314,7 +325,7 @@ describe("analyzeStudy on scripted results", () => {
     expect(report.run).toEqual({ ...RUN, complete: false });
   });
 
-  it("repeats the analysis per subgroup value, in order of first appearance, with Holm within each value", () => {
+  it("repeats the analysis per subgroup value, in order of first appearance, exploratory and unadjusted", () => {
     expect(report.subgroups.map(({ field, value, cases }) => ({ field, value, cases }))).toEqual([
       { field: "incidence", value: "frequent", cases: 6 },
       { field: "incidence", value: "rare", cases: 5 },
@@ -349,11 +360,14 @@ describe("analyzeStudy on scripted results", () => {
       ["A", "C", 5, 1, 1, 4, 0, 0],
       ["B", "C", 5, 1, 1, 0, 0, 4],
     ]);
-    expect(rounded(frequent.comparisons.map((c) => [c.mcnemar, c.adjustedP]))).toEqual(
+    // No subgroup field is declared: every stratum comparison is exploratory, its p left unadjusted.
+    expect(
+      rounded(frequent.comparisons.map((c) => [c.mcnemar, c.role, c.adjustedP, c.adjustment, c.significant])),
+    ).toEqual(
       rounded([
-        [{ exactP: 0.0625, midP: 1 / 32 }, 0.1875],
-        [{ exactP: 0.125, midP: 1 / 16 }, 0.25],
-        [{ exactP: 1, midP: null }, 1],
+        [{ exactP: 0.0625, midP: 1 / 32 }, "exploratory", 0.0625, "none", true],
+        [{ exactP: 0.125, midP: 1 / 16 }, "exploratory", 0.125, "none", false],
+        [{ exactP: 1, midP: null }, "exploratory", 1, "none", false],
       ]),
     );
     // Rare (c7–c11): A answered 4 (c9 failed), correct c10 → 1/4, lenient + c7 → 2/4; B c9 c10 → 2/5; C c7 c9 c10 → 3/5.
@@ -438,6 +452,8 @@ describe("analyzeStudy on scripted results", () => {
       topK: 5,
       alpha: 0.1,
       level: 0.95,
+      adjust: "holm",
+      primarySubgroups: [],
       samples: 1,
       grading: "strict",
       subgroups: ["incidence"],
@@ -489,7 +505,27 @@ describe("analyzeStudy with several samples", () => {
     const { report, details } = analyzeStudy({ study, suite, run: RUN, results, grade: fake.grade });
     expect(fake.calls).toEqual(["A c1", "A c1", "A c1", "A c2", "A c2"]);
     expect(rounded(report.models[0].accuracy)).toEqual(rounded(wilson(1, 2)));
-    expect(rounded(report.models[0].samples)).toEqual(rounded({ count: 3, n: 5, accuracy: wilson(3, 5) }));
+    // Per case: c1 2/3, c2 1/2 (the failed sample left out); mean 7/12. Resampling two cases gives only
+    // 1/2, 7/12 and 2/3 (a quarter, a half, a quarter of the 2000 resamples), so the 95% limits sit at the
+    // extremes. Same-case pairs: c1 has 3 (2 disagree: x(m − x) = 2·1), c2 has 1 (it disagrees) → 3/4.
+    expect(rounded(report.models[0].samples)).toEqual(
+      rounded({
+        count: 3,
+        n: 5,
+        accuracy: wilson(3, 5),
+        cases: 2,
+        perCase: {
+          estimate: 7 / 12,
+          lower: 0.5,
+          upper: 2 / 3,
+          method: "cluster-bootstrap-bca",
+          level: 0.95,
+          replicates: 2000,
+          seed: 1,
+        },
+        flips: { cases: 2, pairs: 4, discordantPairs: 3, rate: 0.75 },
+      }),
+    );
     expect(details.rows.map((row) => `${row.case}/${row.sample}/${row.outcome}`)).toEqual([
       "c1/0/correct",
       "c1/1/correct",
@@ -544,6 +580,9 @@ describe("analyzeStudy edge cases", () => {
       neither: 0,
       difference: null,
       mcnemar: { exactP: 1, midP: null },
+      role: "primary",
+      test: "mcnemar-exact",
+      p: 1,
       adjustedP: 1,
       adjustment: "holm",
       significant: false,

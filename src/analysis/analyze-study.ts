@@ -1,15 +1,20 @@
 import type { Case, Suite } from "../core/case.ts";
 import type { Completion, ModelIdentity } from "../core/chat.ts";
 import { InputError } from "../core/errors.ts";
-import { comparisonPairs, type Study } from "../core/study.ts";
+import { confidenceLevel, DEFAULT_TRIAGE_LABELS, declaredComparisons, type Study } from "../core/study.ts";
 import type { JobResult } from "../runner/job-result.ts";
 import type { Grade } from "../tasks/task.ts";
-import { type CorrectnessTable, compareModels } from "./comparisons.ts";
+import { adjustFamily, type CountsByModel, comparePair, type UnadjustedComparison } from "./comparisons.ts";
 import { describeFailure, type GradedJob, isAnswered, NOT_RUN_CAUSE } from "./graded-job.ts";
+import { interactionsOf } from "./interactions.ts";
 import { type SummaryContext, summarizeModel } from "./model-summary.ts";
+import { caseCounts, primaryRule } from "./per-case.ts";
+import { withoutPaths } from "./report-privacy.ts";
 import type {
   CaseRow,
+  Comparison,
   Grading,
+  Interaction,
   JobErrorEntry,
   ModelSummary,
   Report,
@@ -17,11 +22,10 @@ import type {
   StudyAnalysis,
   SubgroupStratum,
 } from "./report-types.ts";
+import { sensitivityAnalyses } from "./sensitivity.ts";
 import { strataOf, subgroupValue } from "./subgroups.ts";
 import { measuresForTask, type TaskMeasures } from "./task-measures.ts";
-
-/** Confidence level of every interval in the report. */
-export const CONFIDENCE_LEVEL = 0.95;
+import { triageSafetyComparison } from "./triage-measures.ts";
 
 export interface AnalysisInput {
   study: Study;
@@ -45,10 +49,13 @@ export function analyzeStudy(input: AnalysisInput): StudyAnalysis {
   const { study, suite } = input;
   const grading = input.primary ?? "strict";
   const measures = measuresForTask(study.task, study.labels);
+  const level = confidenceLevel(study);
+  const adjust = study.adjust ?? "holm";
+  const primarySubgroups = study.primarySubgroups ?? [];
   const context: SummaryContext = {
     grading,
     topK: study.topK,
-    level: CONFIDENCE_LEVEL,
+    level,
     samples: study.samples,
     measures,
   };
@@ -74,23 +81,80 @@ export function analyzeStudy(input: AnalysisInput): StudyAnalysis {
       const selected = caseIds === null ? jobs : jobs.filter((job) => caseIds.has(job.testCase.id));
       return summarizeModel(model, digests.get(model.id) ?? null, selected, context);
     });
-  const pairs = comparisonPairs(study);
-  const correctness = correctnessTable(jobsByModel, grading);
-  const comparisonContext = { alpha: study.alpha, level: CONFIDENCE_LEVEL };
+  const declared = declaredComparisons(study);
+  const firstAnswers = countsByModel(jobsByModel, grading, true);
+  const allAnswers = study.samples > 1 ? countsByModel(jobsByModel, grading, false) : firstAnswers;
+  const comparisonContext = { level, samples: study.samples };
+  const compareOn = (caseIds: readonly string[], primaryField: boolean): UnadjustedComparison[] =>
+    declared.map((pair) =>
+      comparePair(
+        pair.a,
+        pair.b,
+        pair.primary && primaryField ? "primary" : "exploratory",
+        firstAnswers,
+        allAnswers,
+        caseIds,
+        comparisonContext,
+      ),
+    );
   const allCaseIds = suite.cases.map((testCase) => testCase.id);
+  const overall = compareOn(allCaseIds, true);
 
-  const subgroups: SubgroupStratum[] = [];
+  const strata: Array<Omit<SubgroupStratum, "comparisons"> & { comparisons: UnadjustedComparison[] }> = [];
   for (const field of study.subgroups) {
     for (const stratum of strataOf(suite.cases, field)) {
-      subgroups.push({
+      strata.push({
         field,
         value: stratum.value,
         cases: stratum.caseIds.length,
         models: summarize(new Set(stratum.caseIds)),
-        comparisons: compareModels(pairs, correctness, stratum.caseIds, comparisonContext),
+        comparisons: compareOn(stratum.caseIds, primarySubgroups.includes(field)),
       });
     }
   }
+  const interactions = interactionsOf({
+    study,
+    cases: suite.cases,
+    declared,
+    primarySubgroups,
+    counts: study.samples > 1 ? allAnswers : firstAnswers,
+    majorityVote: study.samples > 1,
+    level,
+  });
+
+  // One family: every primary hypothesis (overall, declared subgroup fields, their interactions).
+  const family = adjustFamily(
+    [
+      ...overall,
+      ...strata.flatMap((stratum) => stratum.comparisons),
+      ...interactions.map((interaction) => ({ ...interaction })),
+    ],
+    adjust,
+    study.alpha,
+  );
+  let position = 0;
+  const take = (count: number) => {
+    const slice = family.slice(position, position + count);
+    position += count;
+    return slice;
+  };
+  const comparisons = take(overall.length) as Comparison[];
+  if (study.task === "triage") {
+    const labels = study.labels ?? DEFAULT_TRIAGE_LABELS;
+    for (const comparison of comparisons) {
+      comparison.safety = triageSafetyComparison(
+        jobsByModel.get(comparison.a) ?? [],
+        jobsByModel.get(comparison.b) ?? [],
+        labels,
+        level,
+      );
+    }
+  }
+  const subgroups: SubgroupStratum[] = strata.map((stratum) => ({
+    ...stratum,
+    comparisons: take(stratum.comparisons.length) as Comparison[],
+  }));
+  const adjustedInteractions = take(interactions.length) as Interaction[];
 
   const errors: JobErrorEntry[] = [];
   for (const jobs of jobsByModel.values()) {
@@ -108,9 +172,12 @@ export function analyzeStudy(input: AnalysisInput): StudyAnalysis {
       task: study.task,
       topK: study.topK,
       alpha: study.alpha,
-      level: CONFIDENCE_LEVEL,
+      level,
+      adjust,
+      primarySubgroups: [...primarySubgroups],
       samples: study.samples,
       grading,
+      ...(study.threshold === undefined ? {} : { threshold: study.threshold }),
       subgroups: [...study.subgroups],
       suite: { id: suite.id, cases: suite.cases.length, sha256: suite.sha256 },
     },
@@ -121,8 +188,19 @@ export function analyzeStudy(input: AnalysisInput): StudyAnalysis {
       complete: input.run.complete && errors.length === 0,
     },
     models: summarize(null),
-    comparisons: compareModels(pairs, correctness, allCaseIds, comparisonContext),
+    comparisons,
     subgroups,
+    interactions: adjustedInteractions,
+    sensitivity: sensitivityAnalyses({
+      jobsByModel,
+      grading,
+      declared,
+      caseIds: allCaseIds,
+      samples: study.samples,
+      level,
+      adjust,
+      alpha: study.alpha,
+    }),
     errors,
   };
   const rows = [...jobsByModel.values()].flatMap((jobs) =>
@@ -185,7 +263,8 @@ function gradeJob(
 ): GradedJob {
   if (result === undefined) return { modelId, testCase, sample, outcome: "error", cause: NOT_RUN_CAUSE };
   if (result.error !== null || result.completion === null) {
-    const cause = result.error === null ? "no completion stored" : describeFailure(result.error);
+    const cause =
+      result.error === null ? "no completion stored" : withoutPaths(describeFailure(result.error));
     return { modelId, testCase, sample, outcome: "error", cause };
   }
   const graded = grade(testCase, result.completion);
@@ -213,17 +292,18 @@ function digestOf(
   return null;
 }
 
-function correctnessTable(
+/** Per model, per case: the scored answers of the primary analysis, of sample 0 only or of every sample. */
+function countsByModel(
   jobsByModel: ReadonlyMap<string, readonly GradedJob[]>,
   grading: Grading,
-): CorrectnessTable {
-  const table = new Map<string, Map<string, boolean | null>>();
+  firstOnly: boolean,
+): CountsByModel {
+  const table = new Map<string, ReturnType<typeof caseCounts>>();
   for (const [modelId, jobs] of jobsByModel) {
-    const byCase = new Map<string, boolean | null>();
-    for (const job of jobs) {
-      if (job.sample === 0) byCase.set(job.testCase.id, isAnswered(job) ? job.correct[grading] : null);
-    }
-    table.set(modelId, byCase);
+    table.set(
+      modelId,
+      caseCounts(firstOnly ? jobs.filter((job) => job.sample === 0) : jobs, primaryRule, grading),
+    );
   }
   return table;
 }

@@ -1,4 +1,4 @@
-export { type AnalysisInput, analyzeStudy, CONFIDENCE_LEVEL } from "./analyze-study.ts";
+export { type AnalysisInput, analyzeStudy } from "./analyze-study.ts";
 export type { DiagnosisModelMeasures } from "./diagnosis-measures.ts";
 export type * from "./report-types.ts";
 export { MISSING_VALUE } from "./subgroups.ts";

@@ -2,7 +2,9 @@ import { OUTCOMES } from "../core/outcome.ts";
 import type { ModelSpec } from "../core/study.ts";
 import { quantile } from "../stats/index.ts";
 import { type AnsweredJob, type GradedJob, isAnswered } from "./graded-job.ts";
+import { caseCounts, primaryRule, sampleDiagnostics } from "./per-case.ts";
 import { wilsonProportion } from "./proportion.ts";
+import { reportedModelName } from "./report-privacy.ts";
 import type { Grading, ModelSummary, OutcomeCounts, TokenTotals } from "./report-types.ts";
 import type { MeasureContext, TaskMeasures } from "./task-measures.ts";
 
@@ -33,7 +35,7 @@ export function summarizeModel(
   const summary: ModelSummary = {
     id: spec.id,
     provider: spec.provider,
-    model: spec.model,
+    model: reportedModelName(spec),
     digest,
     params: spec.params,
     n,
@@ -60,6 +62,7 @@ export function summarizeModel(
       count: context.samples,
       n: pooled.length,
       accuracy: wilsonProportion(correct, pooled.length, context.level),
+      ...sampleDiagnostics(caseCounts(jobs, primaryRule, context.grading), context.level),
     };
   }
   return summary;

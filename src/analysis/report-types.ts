@@ -1,6 +1,7 @@
 import type { GenerationParams } from "../core/chat.ts";
 import type { Outcome } from "../core/outcome.ts";
-import type { TaskName } from "../core/study.ts";
+import type { AdjustMethod, TaskName } from "../core/study.ts";
+import type { Calibration, FlipRate, NoiseDiscordance } from "../stats/index.ts";
 import type { DiagnosisModelMeasures } from "./diagnosis-measures.ts";
 import type { TriageModelMeasures } from "./triage-measures.ts";
 
@@ -65,8 +66,51 @@ export interface CommonModelSummary {
   /** R type 7 quantiles over the non-error jobs; null when there were none. */
   latencyMs: { p50: number | null; p95: number | null };
   tokens: TokenTotals;
-  /** Present when the study asks for more than one answer per case: accuracy pooled over every sample. */
-  samples?: { count: number; n: number; accuracy: Proportion | null };
+  /**
+   * Present when the study asks for more than one answer per case: accuracy pooled over every sample
+   * (`accuracy`, its interval treating answers as independent), and the per-case analysis.
+   */
+  samples?: { count: number; n: number; accuracy: Proportion | null } & SampleDiagnostics;
+}
+
+/** A model's answers over several samples per case. */
+export interface SampleDiagnostics {
+  /** Cases with at least one answer. */
+  cases: number;
+  /**
+   * The primary accuracy with several samples: the mean over cases of the per-case proportion correct,
+   * with a case-level (cluster) bootstrap interval; null with fewer than two cases.
+   */
+  perCase: BootstrapEstimate | null;
+  /** How often two answers to the same case disagree on correctness (determinism). */
+  flips: FlipRate;
+}
+
+/** Counts of a paired 2×2 table. */
+export interface PairedTableCounts {
+  bothCorrect: number;
+  aOnly: number;
+  bOnly: number;
+  neither: number;
+}
+
+/** Two models compared on per-case proportions (several samples per case). */
+export interface PerCaseComparison {
+  /** Cases where both models have at least one answer. */
+  cases: number;
+  /** Mean over cases of p̂_A − p̂_B with a case-level bootstrap interval; null with fewer than two cases. */
+  difference: BootstrapEstimate | null;
+  /** Paired sign-flip permutation test of a zero mean difference; null without cases. */
+  permutation: {
+    p: number;
+    method: "exact" | "monte-carlo";
+    replicates: number | null;
+    seed: number | null;
+  } | null;
+  /** Secondary: the 2×2 table of per-case majority votes (a tie is not correct) and its McNemar test. */
+  majorityVote: PairedTableCounts & { mcnemar: { exactP: number; midP: number | null } };
+  /** The disagreement between the two models that sampling noise alone explains. */
+  discordance: NoiseDiscordance;
 }
 
 /** Per-class scores over the answers with a label. */
@@ -129,6 +173,47 @@ export interface Classification {
   /** Cohen's kappa against the reference with linear weights; null when chance agreement is 1. */
   weightedKappa: number | null;
   kappaWeights: "linear";
+  /** Wilson interval of `mostSevereRecall` (x of the labelled answers whose reference is the most severe label). */
+  mostSevereRecallInterval: Proportion | null;
+  /** Wilson intervals of under- and over-triage over the labelled answers. */
+  underTriageInterval: Proportion;
+  overTriageInterval: Proportion;
+  /** kappa ± z·SE with the large-sample SE of Fleiss, Cohen & Everitt (1969); null with kappa. */
+  weightedKappaInterval: DifferenceInterval | null;
+  /**
+   * For answers that gave a probability per label (on-site classifiers): Brier score and reliability curve
+   * of P(most severe label) against whether the reference is that label, and the multi-class Brier score
+   * (mean over answers of Σ over labels (p − y)²). Null when no answer gave probabilities.
+   */
+  calibration: (Calibration & { label: string; multiclassBrier: number }) | null;
+}
+
+/** A paired 2×2 table of an event (urgent case recalled, case under-triaged) in two models on the same cases. */
+export interface PairedEvent {
+  /** Cases both models answered (no error) that are in the measure's scope. */
+  n: number;
+  both: number;
+  aOnly: number;
+  bOnly: number;
+  neither: number;
+  /** Rate in A − rate in B with Newcombe's interval; null when n = 0. */
+  difference: DifferenceInterval | null;
+  mcnemar: { exactP: number; midP: number | null };
+}
+
+/** Triage: the safety measures compared between two models on the same cases (first answers). */
+export interface TriageSafetyComparison {
+  mostSevereLabel: string;
+  /**
+   * Recall of the most severe label over the cases whose reference is that label; an answer without a label
+   * counts as a miss.
+   */
+  recall: PairedEvent;
+  /**
+   * Under-triage (a less severe label than the reference) over every case; an answer without a label counts
+   * as under-triaged unless the reference is the least severe label.
+   */
+  underTriage: PairedEvent;
 }
 
 /** Per-model fields that only some tasks have; each task's measures fill their own part. */
@@ -150,10 +235,74 @@ export interface Comparison {
   /** p_A − p_B with Newcombe's CI; null when n = 0. */
   difference: DifferenceInterval | null;
   mcnemar: { exactP: number; midP: number | null };
-  /** Holm-adjusted exact p across the comparisons of the same family (overall, or one subgroup stratum). */
+  /**
+   * `primary`: a declared hypothesis, adjusted with the other primary ones; `exploratory`: reported
+   * unadjusted (`adjustedP` = `p`, `adjustment` "none").
+   */
+  role: HypothesisRole;
+  /** The test behind `p`: exact McNemar (one sample per case) or the per-case sign-flip permutation test. */
+  test: "mcnemar-exact" | "sign-flip-permutation";
+  /** The unadjusted p of `test`. */
+  p: number;
+  /** `p` adjusted across the primary family (`adjustment`); equal to `p` for an exploratory comparison. */
   adjustedP: number;
-  adjustment: "holm";
+  adjustment: AdjustMethod | "none";
+  /** adjustedP < alpha. */
   significant: boolean;
+  /** Several samples per case: the per-case analysis (its permutation p is `p`). */
+  samples?: PerCaseComparison;
+  /** Triage studies: paired comparisons of urgent recall and under-triage (exploratory, unadjusted). */
+  safety?: TriageSafetyComparison;
+}
+
+export type HypothesisRole = "primary" | "exploratory";
+
+/** A model × subgroup interaction: does the paired difference A − B change between the strata of a field? */
+export interface Interaction {
+  field: string;
+  a: string;
+  b: string;
+  role: HypothesisRole;
+  /** Per stratum: the paired table behind the difference (majority vote with several samples). */
+  strata: Array<{ value: string; n: number; difference: DifferenceInterval | null } & PairedTableCounts>;
+  /** Each later stratum's difference minus the first stratum's, with a MOVER interval. */
+  contrasts: Array<{
+    value: string;
+    reference: string;
+    estimate: number;
+    lower: number;
+    upper: number;
+    method: string;
+    level: number;
+  }>;
+  /** Homogeneity of the discordant-pair split across strata: Fisher exact (two strata) or chi-square. */
+  test: { method: "fisher-exact" | "chi-square"; statistic: number | null; df: number };
+  p: number;
+  adjustedP: number;
+  adjustment: AdjustMethod | "none";
+  significant: boolean;
+}
+
+/** One row of the missing-answer sensitivity table. */
+export const SENSITIVITY_ANALYSES = ["primary", "errors-as-incorrect", "truncated-excluded"] as const;
+export type SensitivityName = (typeof SENSITIVITY_ANALYSES)[number];
+
+export interface SensitivityAnalysis {
+  analysis: SensitivityName;
+  description: string;
+  models: Array<{ id: string; n: number; correct: number; accuracy: DifferenceInterval | null }>;
+  comparisons: Array<{
+    a: string;
+    b: string;
+    /** Cases both models have in this analysis. */
+    n: number;
+    difference: DifferenceInterval | null;
+    test: Comparison["test"];
+    p: number;
+    adjustedP: number;
+    role: HypothesisRole;
+    significant: boolean;
+  }>;
 }
 
 export interface SubgroupStratum {
@@ -181,10 +330,16 @@ export interface Report {
     task: TaskName;
     topK: number;
     alpha: number;
-    /** Confidence level of every interval in the report. */
+    /** Confidence level of every interval in the report: the study's `confidence`, else 1 − alpha. */
     level: number;
+    /** Multiplicity adjustment across the primary hypotheses. */
+    adjust: AdjustMethod;
+    /** Subgroup fields whose stratum comparisons and interactions of primary pairs are primary. */
+    primarySubgroups: string[];
     samples: number;
     grading: Grading;
+    /** Triage: the cut-off for the most severe label on answers with probabilities, when one was set. */
+    threshold?: number;
     subgroups: string[];
     suite: { id: string; cases: number; sha256: string };
   };
@@ -192,6 +347,10 @@ export interface Report {
   models: ModelSummary[];
   comparisons: Comparison[];
   subgroups: SubgroupStratum[];
+  /** Model × subgroup interactions, per subgroup field with at least two strata and per comparison. */
+  interactions: Interaction[];
+  /** The comparisons and accuracies again with errors counted as incorrect, and with truncated answers left out. */
+  sensitivity: SensitivityAnalysis[];
   errors: JobErrorEntry[];
   /** A warning shown under the status line of report.md and report.html (e.g. the smoke demo's). */
   notice?: string;
@@ -199,6 +358,18 @@ export interface Report {
   judge?: JudgeSummaryBlock;
   /** Where clinicians adjudicated answers of this run: each grading's agreement with them. */
   agreement?: AgreementBlock;
+  /** The prompt the models were given, verbatim (an appendix of report.md and report.html). */
+  prompt?: PromptAppendix;
+}
+
+export interface PromptAppendix {
+  /** `built-in`: clinval's own prompt, with the case's fields as {{placeholders}}; or the study's template file. */
+  source: "built-in" | "study template";
+  /** The template's file name (no folder); null for the built-in prompt. */
+  file: string | null;
+  messages: Array<{ role: string; content: string }>;
+  /** Why the messages are missing, when they are. */
+  note?: string;
 }
 
 export interface JudgeSummaryBlock {
@@ -245,6 +416,8 @@ export interface CaseRow {
   reference: string | null;
   /** Triage: the label the answer gave; null when it gave none. Absent for other tasks. */
   predicted?: string | null;
+  /** Triage: the answer's probability per label, when it gave them; null otherwise. Absent for other tasks. */
+  probabilities?: Record<string, number> | null;
   /** The fuzzy suggestion behind `needsReview`. */
   suggestion: { answer: string; reference: string; similarity: number } | null;
   /** Diagnosis: the judge's verdict and rationale per answer it decided, `answer: verdict — rationale | …`. */

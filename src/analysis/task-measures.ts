@@ -23,6 +23,7 @@ export type TaskRowFields = Pick<
   | "suggestion"
   | "predicted"
   | "judge"
+  | "probabilities"
 >;
 
 /**

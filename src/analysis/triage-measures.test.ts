@@ -143,6 +143,18 @@ describe("classification block of a triage study", () => {
     //   routine→urgent (c9) = 2/12.
     // Linear weights 1, ½, 0. Observed = (8·1 + 4·½)/12 = 5/6. Expected = [4·4 + 5·5 + 3·3 + ½·(4·5 + 5·4 +
     //   5·3 + 3·5)]/12² = (50 + 35)/144 = 85/144. Kappa = (120 − 85)/(144 − 85) = 35/59.
+    // Intervals (95%): Wilson of 2/3 and 2/12, `prop.test(X, N, correct = FALSE)$conf.int`; kappa ± 1.96·SE with
+    // statsmodels 0.15.0 cohens_kappa([[3,1,0],[1,3,1],[0,1,2]], wt="linear"): std_kappa 0.1783505151272916,
+    // kappa_low 0.2436597527093931, kappa_upp 0.9427809252567085. No answer gave probabilities: no calibration.
+    const wilson = (x: number, n: number, lower: number, upper: number) => ({
+      x,
+      n,
+      estimate: x / n,
+      lower,
+      upper,
+      method: "wilson",
+      level: 0.95,
+    });
     const { macroF1Interval, ...block } = modelA.classification as Classification;
     expect(rounded(block)).toEqual(
       rounded({
@@ -168,6 +180,17 @@ describe("classification block of a triage study", () => {
         overTriage: 2 / 12,
         weightedKappa: 35 / 59,
         kappaWeights: "linear",
+        mostSevereRecallInterval: wilson(2, 3, 0.207659600802048, 0.938508055279604),
+        underTriageInterval: wilson(2, 12, 0.0469651421838538, 0.448030862252973),
+        overTriageInterval: wilson(2, 12, 0.0469651421838538, 0.448030862252973),
+        weightedKappaInterval: {
+          estimate: 35 / 59,
+          lower: 0.2436597527093931,
+          upper: 0.9427809252567085,
+          method: "fleiss-cohen-everitt",
+          level: 0.95,
+        },
+        calibration: null,
       }),
     );
     // Accuracy keeps its place and counts c13 and c14 as failures: 8 correct of 14 answered (c15 excluded).

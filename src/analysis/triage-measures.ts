@@ -1,10 +1,24 @@
 import type { Case } from "../core/case.ts";
 import { ClinvalError } from "../core/errors.ts";
-import { bootstrapInterval, classificationMetrics, cohenKappa } from "../stats/index.ts";
+import {
+  bootstrapInterval,
+  calibration,
+  classificationMetrics,
+  cohenKappa,
+  mcnemar,
+  normalQuantile,
+  pairedDifference,
+} from "../stats/index.ts";
 import type { Grade } from "../tasks/task.ts";
 import type { TriageGrade } from "../tasks/triage/triage-grade.ts";
-import type { AnsweredJob } from "./graded-job.ts";
-import type { BootstrapEstimate, Classification } from "./report-types.ts";
+import { type AnsweredJob, type GradedJob, isAnswered } from "./graded-job.ts";
+import { wilsonProportion } from "./proportion.ts";
+import type {
+  BootstrapEstimate,
+  Classification,
+  PairedEvent,
+  TriageSafetyComparison,
+} from "./report-types.ts";
 import type { TaskMeasures } from "./task-measures.ts";
 
 /** Per-model fields of a triage study. */
@@ -77,6 +91,7 @@ export function classificationBlock(
   predicted: readonly (string | null)[],
   labels: readonly string[],
   level: number,
+  probabilities: ReadonlyArray<Readonly<Record<string, number>> | null> = [],
 ): Classification | null {
   const position = new Map(labels.map((label, index) => [label, index]));
   const unlabelled = labels.map(() => 0);
@@ -149,6 +164,18 @@ export function classificationBlock(
       seed: interval.seed,
     };
   }
+  const kappa = cohenKappa(truth, given, { weights: "linear", labels });
+  const z = -normalQuantile((1 - level) / 2);
+  const underTriageInterval = wilsonProportion(
+    under,
+    truth.length,
+    level,
+  ) as Classification["underTriageInterval"];
+  const overTriageInterval = wilsonProportion(
+    over,
+    truth.length,
+    level,
+  ) as Classification["overTriageInterval"];
   return {
     labels: [...labels],
     scope: CLASSIFICATION_SCOPE,
@@ -166,8 +193,51 @@ export function classificationBlock(
         : metrics.confusion[labels.length - 1][labels.length - 1] / mostSevereAnswered,
     underTriage: under / truth.length,
     overTriage: over / truth.length,
-    weightedKappa: cohenKappa(truth, given, { weights: "linear", labels }).kappa,
+    weightedKappa: kappa.kappa,
     kappaWeights: "linear",
+    mostSevereRecallInterval: wilsonProportion(
+      metrics.confusion[labels.length - 1][labels.length - 1],
+      mostSevere.support,
+      level,
+    ),
+    underTriageInterval,
+    overTriageInterval,
+    weightedKappaInterval:
+      kappa.kappa === null || kappa.standardError === null
+        ? null
+        : {
+            estimate: kappa.kappa,
+            lower: kappa.kappa - z * kappa.standardError,
+            upper: kappa.kappa + z * kappa.standardError,
+            method: "fleiss-cohen-everitt",
+            level,
+          },
+    calibration: calibrationBlock(reference, probabilities, labels),
+  };
+}
+
+/** Brier score and reliability of P(most severe label), over the answers that gave probabilities. */
+function calibrationBlock(
+  reference: readonly string[],
+  probabilities: ReadonlyArray<Readonly<Record<string, number>> | null>,
+  labels: readonly string[],
+): Classification["calibration"] {
+  const severe = labels[labels.length - 1];
+  const predicted: number[] = [];
+  const outcomes: number[] = [];
+  let multiclass = 0;
+  reference.forEach((label, index) => {
+    const given = probabilities[index];
+    if (!given) return;
+    predicted.push(given[severe]);
+    outcomes.push(label === severe ? 1 : 0);
+    for (const candidate of labels) multiclass += (given[candidate] - (candidate === label ? 1 : 0)) ** 2;
+  });
+  if (predicted.length === 0) return null;
+  return {
+    label: severe,
+    ...calibration(predicted, outcomes),
+    multiclassBrier: multiclass / predicted.length,
   };
 }
 
@@ -182,7 +252,15 @@ export function triageMeasures(labels: readonly string[]): TaskMeasures {
     modelMeasures(jobs: readonly AnsweredJob[], context) {
       const grades = jobs.map((job) => requireTriageGrade(job.grade));
       const reference = jobs.map((job) => String(job.testCase.label));
-      return { classification: classificationBlock(reference, grades.map(labelOf), labels, context.level) };
+      return {
+        classification: classificationBlock(
+          reference,
+          grades.map(labelOf),
+          labels,
+          context.level,
+          grades.map((grade) => grade.probabilities ?? null),
+        ),
+      };
     },
 
     rowFields(testCase: Case, grade: Grade | null) {
@@ -195,7 +273,79 @@ export function triageMeasures(labels: readonly string[]): TaskMeasures {
         reference: typeof testCase.label === "string" ? testCase.label : null,
         suggestion: null,
         predicted: grade === null ? null : requireTriageGrade(grade).predicted,
+        probabilities: grade === null ? null : (requireTriageGrade(grade).probabilities ?? null),
       };
     },
+  };
+}
+
+/**
+ * Urgent recall and under-triage of two models compared on the same cases (their first answers): McNemar's
+ * exact test and Newcombe's interval of the difference in rates. Cases where either model failed are left out.
+ */
+export function triageSafetyComparison(
+  first: readonly GradedJob[],
+  second: readonly GradedJob[],
+  labels: readonly string[],
+  level: number,
+): TriageSafetyComparison {
+  const severe = labels[labels.length - 1];
+  const position = new Map(labels.map((label, index) => [label, index]));
+  const byCase = (jobs: readonly GradedJob[]) =>
+    new Map(
+      jobs
+        .filter((job) => job.sample === 0 && isAnswered(job))
+        .map((job) => [job.testCase.id, job as AnsweredJob]),
+    );
+  const left = byCase(first);
+  const right = byCase(second);
+  const recall: Array<[boolean, boolean]> = [];
+  const under: Array<[boolean, boolean]> = [];
+  for (const [caseId, job] of left) {
+    const other = right.get(caseId);
+    if (!other) continue;
+    const reference = String(job.testCase.label);
+    const given = [labelOf(requireTriageGrade(job.grade)), labelOf(requireTriageGrade(other.grade))];
+    if (reference === severe) recall.push([given[0] === severe, given[1] === severe]);
+    const rank = position.get(reference) ?? 0;
+    const underTriaged = (label: string | null) =>
+      label === null ? rank > 0 : (position.get(label) as number) < rank;
+    under.push([underTriaged(given[0]), underTriaged(given[1])]);
+  }
+  return {
+    mostSevereLabel: severe,
+    recall: pairedEvent(recall, level),
+    underTriage: pairedEvent(under, level),
+  };
+}
+
+function pairedEvent(pairs: ReadonlyArray<readonly [boolean, boolean]>, level: number): PairedEvent {
+  let both = 0;
+  let aOnly = 0;
+  let bOnly = 0;
+  let neither = 0;
+  for (const [first, second] of pairs) {
+    if (first && second) both += 1;
+    else if (first) aOnly += 1;
+    else if (second) bOnly += 1;
+    else neither += 1;
+  }
+  const test = mcnemar(aOnly, bOnly);
+  const interval =
+    pairs.length === 0 ? null : pairedDifference({ a: both, b: aOnly, c: bOnly, d: neither }, { level });
+  return {
+    n: pairs.length,
+    both,
+    aOnly,
+    bOnly,
+    neither,
+    difference: interval && {
+      estimate: interval.estimate,
+      lower: interval.lower,
+      upper: interval.upper,
+      method: interval.method,
+      level: interval.level,
+    },
+    mcnemar: { exactP: test.exactP, midP: test.midP },
   };
 }

@@ -7,10 +7,11 @@ import type { Study } from "../core/study.ts";
 import { gradingAgreement } from "../judge/agreement.ts";
 import { judgeSummaryBlock } from "../judge/report-blocks.ts";
 import { loadRunDecisions } from "../judge/run-decisions.ts";
-import { percent } from "../report/format.ts";
+import { adjustmentName, levelText, percent } from "../report/format.ts";
 import { writeReports } from "../report/index.ts";
 import type { RunRecord, Store } from "../store/store.ts";
 import type { Task } from "../tasks/task.ts";
+import { promptAppendix } from "./prompt-appendix.ts";
 
 export type Grading = "strict" | "lenient";
 
@@ -27,6 +28,8 @@ export async function buildReport(options: {
   primary: Grading;
   outputDirectory: string;
   identities?: ReadonlyMap<string, ModelIdentity>;
+  /** The prompt template the run used, when the caller has it (otherwise the study's file is read). */
+  template?: string;
 }): Promise<{ report: Report; files: string[] }> {
   const { store, run, study, suite, task } = options;
   const stored = await store.getRun(run.id);
@@ -49,11 +52,19 @@ export async function buildReport(options: {
   if (study.notice) report.notice = study.notice;
   if (study.task === "diagnosis" && study.judge) report.judge = judgeSummaryBlock(study.judge, verdicts);
   if (study.task === "diagnosis" && adjudications.length > 0) {
-    const agreement = gradingAgreement({ study, cases: suite.cases, results, adjudications, verdicts });
+    const agreement = gradingAgreement({
+      study,
+      cases: suite.cases,
+      results,
+      adjudications,
+      verdicts,
+      level: report.study.level,
+    });
     if (agreement.adjudicated > 0) {
       report.agreement = { adjudicated: agreement.adjudicated, methods: agreement.methods };
     }
   }
+  report.prompt = await promptAppendix(study, task, options.template);
   const files = await writeReports(report, details, options.outputDirectory);
   return { report, files };
 }
@@ -72,9 +83,10 @@ export function summarize(report: Report): string {
         : "Run INCOMPLETE: some jobs ended in errors; run again to resume.",
   ];
   for (const model of report.models) {
-    const accuracy = model.accuracy;
+    // With several samples per case the per-case mean is the primary accuracy.
+    const accuracy = model.samples?.perCase ?? model.accuracy;
     const estimate = accuracy
-      ? `${percent(accuracy.estimate)}% (95% CI ${percent(accuracy.lower)}%–${percent(accuracy.upper)}%)`
+      ? `${percent(accuracy.estimate)}% (${levelText(accuracy.level)} CI ${percent(accuracy.lower)}%–${percent(accuracy.upper)}%)`
       : "no answers";
     const waiting = notStarted.get(model.id) ?? 0;
     const errors = model.outcomes.error - waiting;
@@ -85,7 +97,7 @@ export function summarize(report: Report): string {
   for (const comparison of report.comparisons) {
     const p = comparison.adjustedP;
     lines.push(
-      `  ${comparison.a} vs ${comparison.b}: ${comparison.aOnly}/${comparison.bOnly} discordant, Holm p = ${p == null ? "—" : p.toPrecision(3)}${comparison.significant ? " (significant)" : ""}`,
+      `  ${comparison.a} vs ${comparison.b}: ${comparison.aOnly}/${comparison.bOnly} discordant, ${pLabel(comparison)} = ${p == null ? "—" : p.toPrecision(3)}${comparison.significant ? " (significant)" : ""}`,
     );
   }
   return `${lines.join("\n")}\n`;
@@ -107,4 +119,10 @@ export function refuseLenientTriage(study: Pick<Study, "task">): void {
       { field: "--lenient" },
     );
   }
+}
+
+/** "Holm p" for a primary comparison (as reports before declarations said), "unadjusted p, exploratory" otherwise. */
+function pLabel(comparison: Report["comparisons"][number]): string {
+  const adjustment = comparison.adjustment ?? "holm";
+  return adjustment === "none" ? "unadjusted p, exploratory" : `${adjustmentName(adjustment)} p`;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_MAX_ANSWER_CHARS, PROVIDERS, TASKS } from "./study.ts";
+import { ADJUST_METHODS, DEFAULT_MAX_ANSWER_CHARS, PROVIDERS, TASKS } from "./study.ts";
 
 /** The study file's contract (DESIGN.md "Study file"), validated at the edge. */
 const generationParams = z.strictObject({
@@ -91,19 +91,43 @@ const suiteReference = z
     message: "give exactly one of `id` (built-in suite) or `path` (case file)",
   });
 
+const declaredComparison = z.strictObject({
+  a: z.string(),
+  b: z.string(),
+  /** A declared (confirmatory) hypothesis: adjusted together with the other primary comparisons. */
+  primary: z.boolean().default(false),
+});
+
 export const studySchema = z
   .strictObject({
     name: identifier,
     task: z.enum(TASKS),
     suite: suiteReference,
     models: z.array(modelSpecSchema).min(1),
-    /** Pairs of model ids to compare; default every pair in the order given. */
-    compare: z.array(z.tuple([z.string(), z.string()])).optional(),
+    /**
+     * Pairs of model ids to compare, `[a, b]` or `{ a, b, primary: true }`; default every pair in the order
+     * given. When any pair is marked primary, the others are exploratory (reported unadjusted).
+     */
+    compare: z.array(z.union([z.tuple([z.string(), z.string()]), declaredComparison])).optional(),
     topK: z.number().int().min(1).max(20).default(5),
     alpha: z.number().gt(0).lt(1).default(0.05),
+    /** Confidence level of every interval; default 1 − alpha. */
+    confidence: z.number().gt(0).lt(1).optional(),
+    /** Multiplicity adjustment across the primary comparisons; default Holm. */
+    adjust: z.enum(ADJUST_METHODS).default("holm"),
     subgroups: z.array(z.string().min(1)).default([]),
+    /**
+     * Subgroup fields whose hypotheses are declared: their stratum comparisons and interaction tests of the
+     * primary pairs join the primary family. Every other subgroup analysis is exploratory.
+     */
+    primarySubgroups: z.array(z.string().min(1)).default([]),
     /** Triage: ordered label set, least to most severe. */
     labels: z.array(z.string().min(1)).min(2).optional(),
+    /**
+     * Triage: for answers with per-label probabilities, the most severe label is given when its probability
+     * reaches this cut-off (default: the label the answer names).
+     */
+    threshold: z.number().gt(0).lt(1).optional(),
     /** A prompt template file with `{{presentation}}` (or `{{text}}`) and `{{k}}`, relative to the study file. */
     prompt: z.string().min(1).optional(),
     /** Answers per model and case (for sampling studies); default 1. */
@@ -141,15 +165,21 @@ export const studySchema = z
         }
       }
     });
-    study.compare?.forEach((pair, index) => {
-      if (pair[0] === pair[1]) {
+    study.compare?.forEach((entry, index) => {
+      const sides: Array<[string | number, string]> = Array.isArray(entry)
+        ? entry.map((id, side) => [side, id])
+        : [
+            ["a", entry.a],
+            ["b", entry.b],
+          ];
+      if (sides[0][1] === sides[1][1]) {
         context.addIssue({
           code: "custom",
           path: ["compare", index],
-          message: `compares "${pair[0]}" with itself; a comparison needs two different models`,
+          message: `compares "${sides[0][1]}" with itself; a comparison needs two different models`,
         });
       }
-      pair.forEach((id, side) => {
+      for (const [side, id] of sides) {
         if (!seen.has(id)) {
           context.addIssue({
             code: "custom",
@@ -157,8 +187,24 @@ export const studySchema = z
             message: `unknown model id "${id}"`,
           });
         }
-      });
+      }
     });
+    study.primarySubgroups.forEach((field, index) => {
+      if (!study.subgroups.includes(field)) {
+        context.addIssue({
+          code: "custom",
+          path: ["primarySubgroups", index],
+          message: `"${field}" is not one of the study's subgroups`,
+        });
+      }
+    });
+    if (study.task !== "triage" && study.threshold !== undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["threshold"],
+        message: `a threshold belongs to triage studies, not to a ${study.task} study`,
+      });
+    }
     if (study.task !== "triage" && study.labels !== undefined) {
       context.addIssue({
         code: "custom",

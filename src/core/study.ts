@@ -21,19 +21,51 @@ export type Study = z.infer<typeof studySchema> & {
   labels?: string[];
 };
 
+/** The study's `adjust:` choices: the methods of the statistics' `adjustPValues` (a test keeps them equal). */
+export const ADJUST_METHODS = ["holm", "bonferroni", "bh", "hochberg", "by"] as const;
+export type AdjustMethod = (typeof ADJUST_METHODS)[number];
+
 export const DEFAULT_TRIAGE_LABELS = ["negative", "routine", "urgent"];
 
 /** An answer and its reasoning are each kept up to this many characters unless the study says otherwise. */
 export const DEFAULT_MAX_ANSWER_CHARS = 1_000_000;
 
-/** The comparisons of a study: the explicit list, or every pair of models in order. */
-export function comparisonPairs(study: Pick<Study, "compare" | "models">): Array<[string, string]> {
-  if (study.compare) return study.compare;
-  const pairs: Array<[string, string]> = [];
-  for (let i = 0; i < study.models.length; i++) {
-    for (let j = i + 1; j < study.models.length; j++) {
-      pairs.push([study.models[i].id, study.models[j].id]);
+/** A comparison the study asks for; `primary` comparisons form the family adjusted for multiplicity. */
+export interface DeclaredComparison {
+  a: string;
+  b: string;
+  primary: boolean;
+}
+
+/**
+ * The comparisons of a study: the explicit list, or every pair of models in order. When no comparison is
+ * marked primary, every one is (the whole list is the family), as before declarations existed.
+ */
+export function declaredComparisons(study: Pick<Study, "compare" | "models">): DeclaredComparison[] {
+  const listed: DeclaredComparison[] = study.compare
+    ? study.compare.map((entry) =>
+        Array.isArray(entry)
+          ? { a: entry[0], b: entry[1], primary: false }
+          : { a: entry.a, b: entry.b, primary: entry.primary ?? false },
+      )
+    : [];
+  if (!study.compare) {
+    for (let i = 0; i < study.models.length; i++) {
+      for (let j = i + 1; j < study.models.length; j++) {
+        listed.push({ a: study.models[i].id, b: study.models[j].id, primary: false });
+      }
     }
   }
-  return pairs;
+  if (listed.some((comparison) => comparison.primary)) return listed;
+  return listed.map((comparison) => ({ ...comparison, primary: true }));
+}
+
+/** The model pairs of `declaredComparisons`, in order. */
+export function comparisonPairs(study: Pick<Study, "compare" | "models">): Array<[string, string]> {
+  return declaredComparisons(study).map((comparison) => [comparison.a, comparison.b]);
+}
+
+/** The confidence level of a study's intervals: `confidence`, else 1 − alpha (rounded to 12 digits). */
+export function confidenceLevel(study: Pick<Study, "alpha" | "confidence">): number {
+  return study.confidence ?? Number((1 - study.alpha).toPrecision(12));
 }

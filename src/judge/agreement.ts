@@ -81,6 +81,8 @@ export function gradingAgreement(input: {
   results: readonly JobResult[];
   adjudications: readonly Adjudication[];
   verdicts: readonly StoredJudgeVerdict[];
+  /** Confidence level of the kappa intervals; default 0.95 (a report passes the study's). */
+  level?: number;
 }): GradingAgreement {
   const adjudicated = new Map(
     input.adjudications.map((entry) => [pairKey(entry.reference, entry.answer), entry]),
@@ -125,7 +127,7 @@ export function gradingAgreement(input: {
   const truth = (pair: PairComparison): Call => (countsAsCorrect(pair.clinician) ? "correct" : "incorrect");
   return {
     adjudicated: compared.length,
-    methods: AGREEMENT_METHODS.map((method) => methodAgreement(method, compared, truth)),
+    methods: AGREEMENT_METHODS.map((method) => methodAgreement(method, compared, truth, input.level ?? 0.95)),
     rungs: rungAgreements(compared, truth),
     disagreements: compared.filter((pair) =>
       AGREEMENT_METHODS.some((method) => pair.calls[method] !== null && pair.calls[method] !== truth(pair)),
@@ -137,6 +139,7 @@ function methodAgreement(
   method: AgreementMethod,
   pairs: readonly PairComparison[],
   truth: (pair: PairComparison) => Call,
+  level: number,
 ): MethodAgreement {
   const rated = pairs.filter((pair) => pair.calls[method] !== null);
   const clinician = rated.map(truth);
@@ -149,7 +152,7 @@ function methodAgreement(
     confusion[clinician[index]][grading[index]] += 1;
   });
   if (rated.length === 0) return { method, n: 0, observedAgreement: null, kappa: null, confusion };
-  const interval = cohenKappaInterval(clinician, grading, 0.95, ["correct", "incorrect"]);
+  const interval = cohenKappaInterval(clinician, grading, level, ["correct", "incorrect"]);
   return {
     method,
     n: rated.length,

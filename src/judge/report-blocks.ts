@@ -1,3 +1,4 @@
+import { reportedModelName } from "../analysis/report-privacy.ts";
 import type { JudgeSummaryBlock } from "../analysis/report-types.ts";
 import type { JudgeSpec } from "../core/study.ts";
 import type { StoredJudgeVerdict } from "../store/decision-rows.ts";
@@ -15,7 +16,8 @@ export function judgeSummaryBlock(
   }
   return {
     provider: judge.provider,
-    model: judge.model,
+    // A local judge model file is named by its file name: reports show no machine paths.
+    model: reportedModelName(judge),
     pairs: verdicts.length,
     verdicts: counts,
     undecided,

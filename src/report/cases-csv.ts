@@ -34,7 +34,10 @@ export function caseColumns(report: Pick<Report, "study" | "judge">): string[] {
  */
 export function renderCasesCsv(report: Report, details: ReportDetails): string {
   const fields = report.study.subgroups;
-  const columns = caseColumns(report);
+  const labels = probabilityLabels(report, details);
+  const columns = caseColumns(report).flatMap((column) =>
+    column === "reference" ? [column, ...labels.map((label) => `p.${label}`)] : [column],
+  );
   const taken = new Set<string>(columns);
   const header = [...columns, ...fields.map((field) => (taken.has(field) ? `subgroup.${field}` : field))];
   const triage = report.study.task === "triage";
@@ -52,6 +55,7 @@ export function renderCasesCsv(report: Report, details: ReportDetails): string {
     row.answers.join(" | "),
     ...(triage ? [row.predicted ?? null] : []),
     row.reference,
+    ...labels.map((label) => row.probabilities?.[label] ?? null),
     row.latencyMs,
     row.tokens.prompt,
     row.tokens.completion,
@@ -60,4 +64,11 @@ export function renderCasesCsv(report: Report, details: ReportDetails): string {
     ...fields.map((field) => row.subgroups[field] ?? null),
   ]);
   return toCsv(header, records);
+}
+
+/** Triage rows with per-label probabilities add a `p.LABEL` column per label after `reference`. */
+function probabilityLabels(report: Report, details: ReportDetails): string[] {
+  if (!details.rows.some((row) => row.probabilities)) return [];
+  const labels = report.models.find((model) => model.classification)?.classification?.labels;
+  return labels ?? Object.keys(details.rows.find((row) => row.probabilities)?.probabilities ?? {});
 }

@@ -1,10 +1,14 @@
 import type { Classification, ModelSummary, Report } from "../analysis/report-types.ts";
 import type { Cell, Column, Shade, Table } from "./document.ts";
-import { decimalText, NONE, percent } from "./format.ts";
+import { decimalText, levelText, NONE, percent } from "./format.ts";
 
 /** Triage reports: a summary table of the classification measures, and each model's confusion matrix. */
 export interface ClassificationSection {
   summary: Table;
+  /** The safety measures with their intervals, and calibration for answers with probabilities. */
+  safety: Table;
+  /** Urgent recall and under-triage compared between the models; null without comparisons. */
+  safetyComparisons: Table | null;
   /** One per model with labelled answers: the confusion matrix with per-class scores, shaded by row share. */
   matrices: Array<{ model: string; table: Table }>;
 }
@@ -39,7 +43,7 @@ export function macroF1Text(block: Classification | null | undefined): string {
   return `${decimalText(block.macroF1)} (${decimalText(interval.lower)}–${decimalText(interval.upper)})`;
 }
 
-/** "BCa bootstrap 95% CI, 2000 resamples of cases, seed 1" */
+/** "BCa bootstrap 99% CI, 2000 resamples of cases, seed 1" */
 export function bootstrapText(models: readonly ModelSummary[]): string {
   const intervals = models.flatMap((model) =>
     model.classification?.macroF1Interval ? [model.classification.macroF1Interval] : [],
@@ -49,7 +53,7 @@ export function bootstrapText(models: readonly ModelSummary[]): string {
     ...new Set(intervals.map((interval) => (interval.method === "bca" ? "BCa" : interval.method))),
   ];
   const { level, replicates, seed } = intervals[0];
-  return `${methods.join(" or ")} bootstrap ${Math.round(level * 100)}% CI, ${replicates} resamples of cases, seed ${seed}`;
+  return `${methods.join(" or ")} bootstrap ${levelText(level)} CI, ${replicates} resamples of cases, seed ${seed}`;
 }
 
 /** The columns a subgroup accuracy table adds for a triage study, and their cells for one model. */
@@ -85,7 +89,7 @@ export function classificationSection(
       text("Model"),
       number("With a label"),
       number("Without a label"),
-      number("Macro-F1 (95% CI)"),
+      number(`Macro-F1 (${levelText(report.study.level)} CI)`),
       number(`${severe} recall, %`),
       number(`${severe} recall, no label as miss, %`),
       number("Under-triage, %"),
@@ -109,12 +113,113 @@ export function classificationSection(
       ];
     }),
   };
+  // Numbered in the order they are shown: summary, safety, safety comparisons, then the matrices.
+  const safety = safetyTable(report, caption);
+  const safetyComparisons = safetyComparisonTable(report, caption);
   const matrices = report.models.flatMap((model) =>
     model.classification
       ? [{ model: model.id, table: matrixTable(model.id, model.classification, caption) }]
       : [],
   );
-  return { summary, matrices };
+  return {
+    summary,
+    safety,
+    safetyComparisons,
+    matrices,
+  };
+}
+
+/** "66.7 (20.8–93.9)" */
+function rateInterval(
+  interval: { estimate: number; lower: number; upper: number } | null | undefined,
+): string {
+  return interval
+    ? `${percent(interval.estimate)} (${percent(interval.lower)}–${percent(interval.upper)})`
+    : NONE;
+}
+
+function safetyTable(report: Report, caption: (text: string) => string): Table {
+  const set = labelSet(report.models);
+  const severe = capitalized(set?.severe ?? "most severe label");
+  const level = levelText(report.study.level);
+  const calibrated = report.models.some((model) => model.classification?.calibration);
+  return {
+    caption: caption(
+      `Safety measures per model over the answers with a label, with Wilson ${level} CIs (kappa: ${level} CI from ` +
+        "the large-sample standard error of Fleiss, Cohen and Everitt)" +
+        (calibrated
+          ? `; for answers that gave probabilities, the Brier score of P(${severe.toLowerCase()}) and the multi-class Brier score (0 is perfect).`
+          : "."),
+    ),
+    columns: [
+      text("Model"),
+      number(`${severe} recall, % (CI)`),
+      number("Under-triage, % (CI)"),
+      number("Over-triage, % (CI)"),
+      number("Weighted kappa (CI)"),
+      ...(calibrated ? [number(`Brier, P(${severe.toLowerCase()})`), number("Brier, all labels")] : []),
+    ],
+    rows: report.models.map((model) => {
+      const block = model.classification;
+      const kappa = block?.weightedKappaInterval;
+      return [
+        model.id,
+        rateInterval(block?.mostSevereRecallInterval),
+        rateInterval(block?.underTriageInterval),
+        rateInterval(block?.overTriageInterval),
+        kappa
+          ? `${signedDecimal(kappa.estimate)} (${signedDecimal(kappa.lower)} to ${signedDecimal(kappa.upper)})`
+          : NONE,
+        ...(calibrated
+          ? [decimalText(block?.calibration?.brier), decimalText(block?.calibration?.multiclassBrier)]
+          : []),
+      ];
+    }),
+  };
+}
+
+function safetyComparisonTable(report: Report, caption: (text: string) => string): Table | null {
+  const compared = report.comparisons.filter((comparison) => comparison.safety);
+  if (compared.length === 0) return null;
+  const severe = compared[0].safety?.mostSevereLabel ?? "most severe label";
+  const level = levelText(report.study.level);
+  const signed = (value: { estimate: number; lower: number; upper: number } | null) => {
+    if (!value) return NONE;
+    const point = percent(value.estimate);
+    return `${value.estimate > 0 && Number(point) !== 0 ? "+" : ""}${point} (${percent(value.lower)} to ${percent(value.upper)})`;
+  };
+  return {
+    caption: caption(
+      `Safety compared between models on the same cases (first answers): ${severe} recall over the ${severe} cases ` +
+        "and under-triage over every case, an answer without a label counting as a miss and as under-triaged; " +
+        `difference A − B in percentage points with Newcombe ${level} CI; McNemar exact p, unadjusted (exploratory).`,
+    ),
+    columns: [
+      text("Comparison (A vs B)"),
+      number(`${capitalized(severe)} cases`),
+      number("Recalled by both / A only / B only / neither"),
+      number("Recall difference, pp (CI)"),
+      number("p"),
+      number("Cases"),
+      number("Under-triaged by both / A only / B only / neither"),
+      number("Under-triage difference, pp (CI)"),
+      number("p"),
+    ],
+    rows: compared.map((comparison) => {
+      const { recall, underTriage } = comparison.safety as NonNullable<typeof comparison.safety>;
+      return [
+        `${comparison.a} vs ${comparison.b}`,
+        String(recall.n),
+        `${recall.both} / ${recall.aOnly} / ${recall.bOnly} / ${recall.neither}`,
+        signed(recall.difference),
+        decimalText(recall.mcnemar.exactP),
+        String(underTriage.n),
+        `${underTriage.both} / ${underTriage.aOnly} / ${underTriage.bOnly} / ${underTriage.neither}`,
+        signed(underTriage.difference),
+        decimalText(underTriage.mcnemar.exactP),
+      ];
+    }),
+  };
 }
 
 function matrixTable(modelId: string, block: Classification, caption: (text: string) => string): Table {
@@ -169,4 +274,9 @@ function matrixTable(modelId: string, block: Classification, caption: (text: str
     rows,
     shades,
   };
+}
+
+/** A decimal with a typographic minus, as the reports' other negative numbers: "−0.161". */
+function signedDecimal(value: number): string {
+  return decimalText(value).replace("-", "−");
 }

@@ -5,9 +5,11 @@ import {
   subgroupClassificationColumns,
 } from "./classification-tables.ts";
 import {
+  adjustmentName,
   decimalText,
   differenceText,
   integerText,
+  levelText,
   NONE,
   percent,
   proportionText,
@@ -67,11 +69,19 @@ export interface ReportDocument {
   comparisons: Table | null;
   /** Where clinicians adjudicated answers: each grading's agreement with them. */
   agreement: Table | null;
+  /** Several samples per case: the per-case comparisons and determinism diagnostics. */
+  perCase: Table | null;
   subgroups: SubgroupSection[];
+  /** Model × subgroup interactions. */
+  interactions: Table | null;
+  /** The missing-answer sensitivity table. */
+  sensitivity: Table | null;
   breakdown: string[];
   review: Table | null;
   errors: Table | null;
   caution: string;
+  /** The prompt, verbatim; null when the report does not record it. */
+  prompt: { intro: string; messages: Array<{ role: string; content: string }> } | null;
 }
 
 export const CAUTION =
@@ -87,9 +97,12 @@ export function buildDocument(report: Report, details: ReportDetails): ReportDoc
     report.comparisons.length === 0
       ? null
       : comparisonTable(report.comparisons, caption(comparisonCaption(report)));
+  const perCase = perCaseTable(report, caption);
   const classification = classificationSection(report, caption);
   const agreement = agreementTable(report, caption);
   const subgroups = report.study.subgroups.map((field) => subgroupSection(report, field, caption));
+  const interactions = interactionTable(report, caption);
+  const sensitivity = sensitivityTable(report, caption);
   const review = reviewTable(details.rows, caption);
   const errors =
     report.errors.length === 0
@@ -110,11 +123,31 @@ export function buildDocument(report: Report, details: ReportDetails): ReportDoc
     classification,
     comparisons,
     agreement,
+    perCase,
     subgroups,
+    interactions,
+    sensitivity,
     breakdown: breakdown(report),
     review,
     errors,
     caution: CAUTION,
+    prompt: promptSection(report),
+  };
+}
+
+function promptSection(report: Report): ReportDocument["prompt"] {
+  const prompt = report.prompt;
+  if (!prompt) return null;
+  const source =
+    prompt.source === "built-in"
+      ? "clinval's built-in prompt; each case's text replaces its {{placeholder}}."
+      : `the study's template ${prompt.file ?? ""}, the whole prompt, sent as one user message.`.replace(
+          "  ",
+          " ",
+        );
+  return {
+    intro: `The models were given ${source}${prompt.note ? ` ${prompt.note}` : ""}`,
+    messages: prompt.messages,
   };
 }
 
@@ -125,13 +158,13 @@ function agreementTable(report: Report, caption: (text: string) => string): Tabl
   return {
     caption: caption(
       `Agreement of the grading with clinicians on ${plural(agreement.adjudicated, "adjudicated answer pair")} ` +
-        "(correct versus not correct; Cohen's kappa with 95% CI).",
+        `(correct versus not correct; Cohen's kappa with ${levelText(report.study.level)} CI).`,
     ),
     columns: [
       text("Grading"),
       number("n"),
       number("Agreement"),
-      number("Kappa (95% CI)"),
+      number(`Kappa (${levelText(report.study.level)} CI)`),
       number("Clinician correct: graded correct / not"),
       number("Clinician not correct: graded correct / not"),
     ],
@@ -182,6 +215,7 @@ function facts(report: Report): Array<[string, string]> {
     ["Task", study.task === "diagnosis" ? `diagnosis, top-${study.topK}` : study.task],
     ["Grading", study.grading],
     ["Alpha", String(study.alpha)],
+    ["Confidence level", levelText(study.level)],
   ];
 }
 
@@ -209,7 +243,7 @@ function rankColumns(report: Report): string[] {
 }
 
 function accuracyCaption(report: Report): string {
-  const level = `${Math.round(report.study.level * 100)}%`;
+  const level = levelText(report.study.level);
   const what =
     report.study.task === "diagnosis"
       ? `reference among the top ${report.study.topK}`
@@ -226,13 +260,21 @@ function accuracyTable(report: Report, models: readonly ModelSummary[], title: s
     text("Model"),
     number("n"),
     number("Correct"),
-    number("Accuracy, % (95% CI)"),
+    number(`${pooled ? "First answers" : "Accuracy"}, % (${levelText(report.study.level)} CI)`),
     ...(hasGradings(report)
       ? [number(`${report.study.grading === "strict" ? "Lenient" : "Strict"}, %`)]
       : []),
     ...ranks.map((rank) => number(`Top-${rank}, %`)),
     ...(hasRanks(report) ? [number("MRR")] : []),
-    ...(pooled ? [number(`All ${report.study.samples} samples, % (95% CI)`)] : []),
+    ...(pooled
+      ? [
+          number(
+            `Per-case mean of ${report.study.samples} samples, % (${levelText(report.study.level)} cluster CI)`,
+          ),
+          number(`All samples pooled, % (${levelText(report.study.level)} CI)`),
+          number("Flip rate, %"),
+        ]
+      : []),
     number("Unparseable"),
     number("Truncated"),
     number("Errors"),
@@ -247,7 +289,13 @@ function accuracyTable(report: Report, models: readonly ModelSummary[], title: s
     ...(hasGradings(report) ? [alternativeAccuracy(report, model)] : []),
     ...ranks.map((rank) => proportionPoint(model.topk?.[rank])),
     ...(hasRanks(report) ? [decimalText(model.mrr)] : []),
-    ...(pooled ? [proportionText(model.samples?.accuracy)] : []),
+    ...(pooled
+      ? [
+          intervalText(model.samples?.perCase),
+          proportionText(model.samples?.accuracy),
+          model.samples?.flips.rate == null ? NONE : percent(model.samples.flips.rate),
+        ]
+      : []),
     String(model.outcomes.unparseable),
     String(model.outcomes.truncated),
     String(model.outcomes.error),
@@ -266,38 +314,52 @@ function proportionPoint(proportion: { estimate: number } | null | undefined): s
 }
 
 function comparisonCaption(report: Report): string {
-  const count = report.comparisons.length;
+  const level = levelText(report.study.level);
+  const primary = report.comparisons.filter((comparison) => comparison.role !== "exploratory").length;
+  const adjustment = adjustmentName(report.study.adjust ?? "holm");
+  const family =
+    primary === report.comparisons.length
+      ? `${adjustment} across ${primary} comparison${primary === 1 ? "" : "s"}`
+      : `${adjustment} across the ${primary} primary comparison${primary === 1 ? "" : "s"}; exploratory comparisons unadjusted`;
+  const samples =
+    report.study.samples > 1
+      ? "; the 2×2 table is of the first answers, and the adjusted p is the per-case permutation test's (next table)"
+      : "";
   return (
-    `Paired comparisons (difference = A − B in percentage points, Newcombe 95% CI; McNemar exact and mid-p; ` +
-    `Holm across ${count} comparison${count === 1 ? "" : "s"}; significant when Holm p < ${report.study.alpha}).`
+    `Paired comparisons (difference = A − B in percentage points, Newcombe ${level} CI; McNemar exact and mid-p; ` +
+    `${family}; significant when adjusted p < ${report.study.alpha}${samples}).`
   );
 }
 
 function comparisonColumns(): Column[] {
   return [
     text("Comparison (A vs B)"),
+    text("Hypothesis"),
     number("n"),
     number("Excluded"),
     number("Both / A only / B only / neither"),
-    number("Difference, pp (95% CI)"),
+    number("Difference, pp (CI)"),
     number("Exact p"),
     number("Mid-p"),
-    number("Holm p"),
+    number("Adjusted p"),
     text("Significant"),
   ];
 }
 
 function comparisonCells(comparison: Comparison): Cell[] {
-  const holm = pValueText(comparison.adjustedP);
+  const adjusted = pValueText(comparison.adjustedP);
   return [
     `${comparison.a} vs ${comparison.b}`,
+    comparison.role === "exploratory"
+      ? "exploratory"
+      : `primary (${adjustmentName(comparison.adjustment ?? "holm")})`,
     String(comparison.n),
     String(comparison.excluded),
     `${comparison.bothCorrect} / ${comparison.aOnly} / ${comparison.bOnly} / ${comparison.neither}`,
     differenceText(comparison.difference),
     pValueText(comparison.mcnemar.exactP),
     pValueText(comparison.mcnemar.midP),
-    comparison.significant ? { text: holm, strong: true } : holm,
+    comparison.significant ? { text: adjusted, strong: true } : adjusted,
     comparison.significant ? { text: "yes", strong: true } : "no",
   ];
 }
@@ -336,14 +398,16 @@ function subgroupSection(report: Report, field: string, caption: (text: string) 
     }
   }
   const accuracy: Table = {
-    caption: caption(`Accuracy by ${field} (${report.study.grading} grading; Wilson 95% CI).`),
+    caption: caption(
+      `Accuracy by ${field} (${report.study.grading} grading; Wilson ${levelText(report.study.level)} CI).`,
+    ),
     columns: [
       text(field),
       number("Cases"),
       text("Model"),
       number("n"),
       number("Correct"),
-      number("Accuracy, % (95% CI)"),
+      number(`Accuracy, % (${levelText(report.study.level)} CI)`),
       ...ranks.map((rank) => number(`Top-${rank}, %`)),
       ...(hasRanks(report) ? [number("MRR")] : []),
       ...classification.columns,
@@ -357,7 +421,9 @@ function subgroupSection(report: Report, field: string, caption: (text: string) 
       ? null
       : {
           caption: caption(
-            `Paired comparisons by ${field} (Holm across the comparisons within each value; significant when Holm p < ${report.study.alpha}).`,
+            (report.study.primarySubgroups ?? []).includes(field)
+              ? `Paired comparisons by ${field} (declared: primary comparisons join the primary family; significant when adjusted p < ${report.study.alpha}).`
+              : `Paired comparisons by ${field} (exploratory: p unadjusted; p < ${report.study.alpha} is marked but is not a confirmed difference).`,
           ),
           columns: [text(field), ...comparisonColumns()],
           rows: comparisonRows,
@@ -419,5 +485,159 @@ function reviewTable(rows: readonly CaseRow[], caption: (text: string) => string
       decimalText(row.suggestion?.similarity, 2),
       row.reference ?? NONE,
     ]),
+  };
+}
+
+/** "58.3 (50.0–66.7)" for any estimate with limits (cluster bootstrap, sensitivity rows). */
+function intervalText(
+  interval: { estimate: number; lower: number; upper: number } | null | undefined,
+): string {
+  if (!interval) return NONE;
+  return `${percent(interval.estimate)} (${percent(interval.lower)}–${percent(interval.upper)})`;
+}
+
+function perCaseTable(report: Report, caption: (text: string) => string): Table | null {
+  const rows = report.comparisons.filter((comparison) => comparison.samples);
+  if (report.study.samples === 1 || rows.length === 0) return null;
+  const level = levelText(report.study.level);
+  return {
+    caption: caption(
+      `Paired comparisons on per-case proportions over ${report.study.samples} samples per case (mean difference ` +
+        `A − B in percentage points with a case-level bootstrap ${level} CI; sign-flip permutation test; McNemar on ` +
+        "the per-case majority vote as a secondary test; expected disagreements between the models and the part " +
+        "sampling noise alone explains).",
+    ),
+    columns: [
+      text("Comparison (A vs B)"),
+      number("Cases"),
+      number("Difference, pp (CI)"),
+      number("Permutation p"),
+      number("Majority vote: both / A only / B only / neither"),
+      number("Majority-vote McNemar p"),
+      number("Expected disagreements"),
+      number("From sampling noise"),
+    ],
+    rows: rows.map((comparison) => {
+      const perCase = comparison.samples as NonNullable<Comparison["samples"]>;
+      const vote = perCase.majorityVote;
+      return [
+        `${comparison.a} vs ${comparison.b}`,
+        String(perCase.cases),
+        differenceText(perCase.difference),
+        pValueText(perCase.permutation?.p ?? null),
+        `${vote.bothCorrect} / ${vote.aOnly} / ${vote.bOnly} / ${vote.neither}`,
+        pValueText(vote.mcnemar.exactP),
+        decimalText(perCase.discordance.observed, 2),
+        perCase.discordance.share === null
+          ? decimalText(perCase.discordance.noise, 2)
+          : // Both are estimates: noise can come out above the total, and then explains all of it.
+            `${decimalText(perCase.discordance.noise, 2)} (${perCase.discordance.share >= 1 ? "all" : `${percent(perCase.discordance.share)}%`})`,
+      ];
+    }),
+  };
+}
+
+function interactionTable(report: Report, caption: (text: string) => string): Table | null {
+  const interactions = report.interactions ?? [];
+  if (interactions.length === 0) return null;
+  const rows: Cell[][] = [];
+  for (const interaction of interactions) {
+    const strata = interaction.strata
+      .map((stratum) => `${stratum.value}: ${differenceText(stratum.difference)}`)
+      .join("; ");
+    const contrasts = interaction.contrasts
+      .map((contrast) => `${contrast.value} − ${contrast.reference}: ${differenceText(contrast)}`)
+      .join("; ");
+    const adjusted = pValueText(interaction.adjustedP);
+    rows.push([
+      `${interaction.a} vs ${interaction.b} by ${interaction.field}`,
+      interaction.role === "exploratory"
+        ? "exploratory"
+        : `primary (${adjustmentName(interaction.adjustment)})`,
+      strata,
+      contrasts || NONE,
+      interaction.test.method === "fisher-exact"
+        ? "Fisher exact"
+        : interaction.test.df === 0
+          ? "none: fewer than two strata with discordant pairs"
+          : `chi-square, ${interaction.test.df} df`,
+      pValueText(interaction.p),
+      interaction.significant ? { text: adjusted, strong: true } : adjusted,
+    ]);
+  }
+  return {
+    caption: caption(
+      `Model × subgroup interactions: the paired difference A − B in each stratum (Newcombe ${levelText(report.study.level)} CI), ` +
+        "each stratum's difference minus the first stratum's (MOVER CI), and the test that the discordant pairs split " +
+        "alike in every stratum.",
+    ),
+    columns: [
+      text("Comparison"),
+      text("Hypothesis"),
+      text("Difference per stratum, pp (CI)"),
+      text("Difference of differences, pp (CI)"),
+      text("Test"),
+      number("p"),
+      number("Adjusted p"),
+    ],
+    rows,
+  };
+}
+
+const SENSITIVITY_LABELS: Record<string, string> = {
+  primary: "As declared",
+  "errors-as-incorrect": "Errors as incorrect",
+  "truncated-excluded": "Truncated left out",
+};
+
+function sensitivityTable(report: Report, caption: (text: string) => string): Table | null {
+  const analyses = report.sensitivity ?? [];
+  if (analyses.length === 0) return null;
+  const rows: Cell[][] = [];
+  const groupStarts: number[] = [];
+  for (const analysis of analyses) {
+    groupStarts.push(rows.length);
+    const label = SENSITIVITY_LABELS[analysis.analysis] ?? analysis.analysis;
+    for (const [index, model] of analysis.models.entries()) {
+      rows.push([
+        index === 0 ? label : "",
+        model.id,
+        String(model.n),
+        intervalText(model.accuracy),
+        "",
+        "",
+        "",
+      ]);
+    }
+    for (const comparison of analysis.comparisons) {
+      const adjusted = pValueText(comparison.adjustedP);
+      rows.push([
+        "",
+        `${comparison.a} vs ${comparison.b}`,
+        String(comparison.n),
+        "",
+        differenceText(comparison.difference),
+        adjusted,
+        comparison.significant ? { text: "yes", strong: true } : "no",
+      ]);
+    }
+  }
+  return {
+    caption: caption(
+      "Missing answers: accuracy and paired comparisons as declared, with errors (failed calls, timeouts) counted " +
+        "as incorrect, and with truncated answers left out of n. When the conclusion changes between rows, it " +
+        "depends on how missing answers are counted.",
+    ),
+    columns: [
+      text("Analysis"),
+      text("Model or comparison"),
+      number("n"),
+      number(`Accuracy, % (${levelText(report.study.level)} CI)`),
+      number("Difference, pp (CI)"),
+      number("Adjusted p"),
+      text("Significant"),
+    ],
+    rows,
+    groupStarts,
   };
 }

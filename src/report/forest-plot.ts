@@ -1,5 +1,5 @@
 import type { ModelSummary, Proportion, Report } from "../analysis/report-types.ts";
-import { NONE, percent } from "./format.ts";
+import { levelText, NONE, percent } from "./format.ts";
 
 export const FONT_STACK = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
 export const MODEL_COLORS = [
@@ -94,10 +94,6 @@ export async function renderSvg(spec: ForestSpec): Promise<string> {
   return forestSvg(spec);
 }
 
-function levelText(level: number): string {
-  return `${Number((level * 100).toFixed(1))}%`;
-}
-
 const XML_ESCAPES: Record<string, string> = {
   "&": "&amp;",
   "<": "&lt;",
@@ -106,7 +102,7 @@ const XML_ESCAPES: Record<string, string> = {
   "'": "&#39;",
 };
 
-function escapeXml(value: string): string {
+export function escapeXml(value: string): string {
   return value.replace(/[&<>"']/g, (character) => XML_ESCAPES[character]);
 }
 
@@ -157,30 +153,30 @@ export function fitText(
 }
 
 /** A coordinate with at most two decimals, so that the output is stable and short. */
-function number(value: number): string {
+export function number(value: number): string {
   const rounded = Math.round(value * 100) / 100;
   return String(rounded === 0 ? 0 : rounded);
 }
 
-const INK = "#1d2327";
-const MUTED = "#5b6670";
-const GRID = "#e3e7ea";
-const AXIS = "#9aa4ab";
-const BAND = "#f5f7f8";
+export const INK = "#1d2327";
+export const MUTED = "#5b6670";
+export const GRID = "#e3e7ea";
+export const AXIS = "#9aa4ab";
+export const BAND = "#f5f7f8";
 
-const FONT_SIZE = 12;
-const TICK_FONT_SIZE = 11;
-const ROW_HEIGHT = 24;
+export const FONT_SIZE = 12;
+export const TICK_FONT_SIZE = 11;
+export const ROW_HEIGHT = 24;
 const HEADING_HEIGHT = 28;
 const PANEL_GAP = 6;
-const HEADER_HEIGHT = 22;
-const MIN_LABEL_WIDTH = 40;
-const MAX_LABEL_WIDTH = 220;
-const PLOT_WIDTH = 480;
-const GUTTER = 16;
-const COLUMN_GAP = 20;
-const CAP_HEIGHT = 9;
-const POINT_RADIUS = 4.5;
+export const HEADER_HEIGHT = 22;
+export const MIN_LABEL_WIDTH = 40;
+export const MAX_LABEL_WIDTH = 220;
+export const PLOT_WIDTH = 480;
+export const GUTTER = 16;
+export const COLUMN_GAP = 20;
+export const CAP_HEIGHT = 9;
+export const POINT_RADIUS = 4.5;
 const TICKS = [0, 0.2, 0.4, 0.6, 0.8, 1];
 
 function estimateText(accuracy: Proportion | null): string {
@@ -204,11 +200,11 @@ function rowSentence(row: ForestRow, level: number): string {
   );
 }
 
-function baseline(center: number, fontSize: number): number {
+export function baseline(center: number, fontSize: number): number {
   return center + fontSize * 0.35;
 }
 
-function text(
+export function text(
   x: number,
   y: number,
   content: string,
@@ -220,7 +216,7 @@ function text(
   return `<text x="${number(x)}" y="${number(y)}"${extra}>${escapeXml(content)}</text>`;
 }
 
-function line(x1: number, y1: number, x2: number, y2: number, attributes: string): string {
+export function line(x1: number, y1: number, x2: number, y2: number, attributes: string): string {
   return `<line x1="${number(x1)}" y1="${number(y1)}" x2="${number(x2)}" y2="${number(y2)}" ${attributes}/>`;
 }
 

@@ -50,3 +50,21 @@ export function integerText(value: number | null | undefined): string {
 export function secondsText(milliseconds: number | null): string {
   return milliseconds === null ? NONE : (milliseconds / 1000).toFixed(2);
 }
+
+/** A confidence level as a percentage: 0.99 → "99%", 0.975 → "97.5%". */
+export function levelText(level: number): string {
+  return `${Number((level * 100).toPrecision(10))}%`;
+}
+
+/** "Holm", "Bonferroni", "Benjamini–Hochberg", … */
+export function adjustmentName(method: string): string {
+  const names: Record<string, string> = {
+    holm: "Holm",
+    bonferroni: "Bonferroni",
+    hochberg: "Hochberg",
+    bh: "Benjamini–Hochberg",
+    by: "Benjamini–Yekutieli",
+    none: "none",
+  };
+  return names[method] ?? method;
+}

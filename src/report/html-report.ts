@@ -1,6 +1,8 @@
 import type { Report, ReportDetails } from "../analysis/report-types.ts";
+import { differenceSpec, differenceSvg } from "./difference-plot.ts";
 import { buildDocument, type Cell, type Shade, type Table } from "./document.ts";
 import { FONT_STACK, overallForestSpec, renderSvg, subgroupForestSpec } from "./forest-plot.ts";
+import { levelText } from "./format.ts";
 
 const ESCAPES: Record<string, string> = {
   "&": "&amp;",
@@ -106,16 +108,37 @@ export async function renderHtml(report: Report, details: ReportDetails): Promis
   if (report.models.some((model) => model.accuracy)) {
     const svg = await renderSvg(overallForestSpec(report));
     results.push(
-      figureHtml(svg, figureCaption(`Accuracy per model with 95% CI (${grading}).`), "figure-overall"),
+      figureHtml(
+        svg,
+        figureCaption(
+          `${report.study.samples > 1 ? "Accuracy of the first answers" : "Accuracy"} per model with ${levelText(report.study.level)} CI (${grading}).`,
+        ),
+        "figure-overall",
+      ),
     );
   }
   if (document.comparisons) results.push(table(document.comparisons));
+  if (report.comparisons.some((comparison) => comparison.difference || comparison.samples?.difference)) {
+    const spec = differenceSpec(report);
+    results.push(
+      figureHtml(
+        differenceSvg(spec),
+        figureCaption(
+          `Paired differences in accuracy (A − B, percentage points) with ${levelText(report.study.level)} CI; exploratory comparisons in grey.`,
+        ),
+        "figure-differences",
+      ),
+    );
+  }
+  if (document.perCase) results.push(table(document.perCase));
   if (document.agreement) results.push(`<h3>Grading agreement</h3>\n${table(document.agreement)}`);
   if (document.classification) {
-    const { summary, matrices } = document.classification;
+    const { summary, safety, safetyComparisons, matrices } = document.classification;
     results.push(
       `<section class="classification" id="classification"><h3>Classification</h3>\n${[
         table(summary),
+        table(safety),
+        ...(safetyComparisons ? [table(safetyComparisons)] : []),
         HEATMAP_LEGEND,
         ...matrices.map((matrix) => table(matrix.table)),
       ].join("\n")}</section>`,
@@ -130,7 +153,9 @@ export async function renderHtml(report: Report, details: ReportDetails): Promis
     );
     if (hasPoints) {
       const svg = await renderSvg(subgroupForestSpec(report, section.field));
-      const caption = figureCaption(`Accuracy per model by ${section.field}, with 95% CI (${grading}).`);
+      const caption = figureCaption(
+        `Accuracy per model by ${section.field}, with ${levelText(report.study.level)} CI (${grading}).`,
+      );
       parts.push(figureHtml(svg, caption, `figure-${figureNumber}`));
     }
     if (section.comparisons) parts.push(table(section.comparisons));
@@ -153,11 +178,25 @@ export async function renderHtml(report: Report, details: ReportDetails): Promis
     subgroups.length === 0
       ? ""
       : `<section id="subgroups"><h2>Subgroups</h2>\n${subgroups.join("\n")}</section>`,
+    document.interactions
+      ? `<section id="interactions"><h2>Interactions</h2>${table(document.interactions)}</section>`
+      : "",
+    document.sensitivity
+      ? `<section id="missing-answers"><h2>Missing answers</h2>${table(document.sensitivity)}</section>`
+      : "",
     `<section id="breakdown"><h2>Outcome breakdown</h2><ul>${document.breakdown
       .map((line) => `<li>${escapeHtml(line)}</li>`)
       .join("")}</ul>${document.review ? table(document.review) : ""}</section>`,
     document.errors ? `<section id="errors"><h2>Errors</h2>${table(document.errors)}</section>` : "",
     `<section id="caution" class="caution"><h2>Caution</h2><p>${escapeHtml(document.caution)}</p></section>`,
+    document.prompt
+      ? `<section id="prompt"><h2>Appendix: prompt</h2><p>${escapeHtml(document.prompt.intro)}</p>${document.prompt.messages
+          .map(
+            (message) =>
+              `<h3>${escapeHtml(message.role)}</h3><pre class="prompt">${escapeHtml(message.content)}</pre>`,
+          )
+          .join("")}</section>`
+      : "",
     "</main>",
   ]
     .filter((part) => part !== "")
@@ -193,6 +232,7 @@ const HEATMAP_LEGEND = `<p class="legend">Confusion matrices below: ${[
 ].join(" · ")}; the darker the cell, the larger its share of the reference row.</p>`;
 
 const STYLE = `
+pre.prompt { white-space: pre-wrap; overflow-wrap: anywhere; background: #f5f7f8; padding: 0.75em; border-radius: 4px; }
 :root { --ink: #1d2327; --muted: #5b6670; --rule: #d5dade; --soft: #f5f7f8; --accent: #1f4e79;
   --ok-bg: #e8f3ec; --ok-ink: #1e5631; --warn-bg: #fdf1e2; --warn-ink: #8a4b08; }
 * { box-sizing: border-box; }

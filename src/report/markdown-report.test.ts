@@ -54,7 +54,7 @@ describe("renderMarkdown", () => {
     // the continuity correction, as ad − bc = 1 ≤ n/2). Exact p = 2·½ = 1; mid-p = ½; Holm over one p = 1.
     const row = lines.find((line) => line.startsWith("| A vs B |"));
     expect(row).toBe(
-      "| A vs B | 3 | 1 | 1 / 1 / 0 / 1 | +33.3 (−31.6 to 71.8) | 1.000 | 0.500 | 1.000 | no |",
+      "| A vs B | primary (Holm) | 3 | 1 | 1 / 1 / 0 / 1 | +33.3 (−31.6 to 71.8) | 1.000 | 0.500 | 1.000 | no |",
     );
   });
 
@@ -120,14 +120,14 @@ describe("renderMarkdown for a triage study", () => {
   });
 
   it("shows each model's confusion matrix with the no-label column and per-class scores", () => {
-    expect(rowsAfter("Table 4. Confusion matrix of A", 3)).toEqual([
+    expect(rowsAfter("Table 6. Confusion matrix of A", 3)).toEqual([
       "| Reference | Given negative | Given routine | Given urgent | No label | Support | Precision, % | Recall, % | F1 |",
       "|:---|---:|---:|---:|---:|---:|---:|---:|---:|",
       "| negative | 1 | 1 | 0 | 0 | 2 | 50.0 | 50.0 | 0.500 |",
       "| routine | 1 | 1 | 0 | 0 | 2 | 50.0 | 50.0 | 0.500 |",
       "| urgent | 0 | 0 | 1 | 1 | 1 | 100.0 | 100.0 | 1.000 |",
     ]);
-    expect(rowsAfter("Table 5. Confusion matrix of B", 3).slice(2)).toEqual([
+    expect(rowsAfter("Table 7. Confusion matrix of B", 3).slice(2)).toEqual([
       "| negative | 2 | 0 | 0 | 0 | 2 | 100.0 | 100.0 | 1.000 |",
       "| routine | 0 | 2 | 0 | 0 | 2 | 66.7 | 100.0 | 0.800 |",
       "| urgent | 0 | 1 | 1 | 0 | 2 | 100.0 | 50.0 | 0.667 |",
@@ -141,6 +141,33 @@ describe("renderMarkdown for a triage study", () => {
     expect(lines).toContain("| abdomen | 3 | A | 3 | 1 | 33.3 (6.1–79.2) | 0.222 | — | 0 |");
     expect(lines).toContain(
       "- A: 3 correct, 2 incorrect, 1 unparseable, 0 truncated, 0 errors. Accuracy 50.0%.",
+    );
+  });
+});
+
+describe("the prompt appendix", () => {
+  it("shows each message verbatim in a fence longer than any backtick run inside it", () => {
+    const { report, details } = smallAnalysis();
+    const content = 'Answer as JSON:\n```json\n{"diagnoses": []}\n```\n*not emphasis*';
+    const markdown = renderMarkdown(
+      {
+        ...report,
+        prompt: { source: "study template", file: "prompt.txt", messages: [{ role: "user", content }] },
+      },
+      details,
+    );
+    const appendix = markdown.slice(markdown.indexOf("## Appendix: prompt"));
+    expect(appendix).toBe(
+      [
+        "## Appendix: prompt",
+        "",
+        "The models were given the study's template prompt.txt, the whole prompt, sent as one user message.",
+        "",
+        "**user**",
+        "",
+        `\`\`\`\`text\n${content}\n\`\`\`\``,
+        "",
+      ].join("\n"),
     );
   });
 });

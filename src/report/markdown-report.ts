@@ -41,15 +41,21 @@ export function renderMarkdown(report: Report, details: ReportDetails): string {
     markdownTable(document.accuracy),
   ];
   if (document.comparisons) blocks.push(markdownTable(document.comparisons));
+  if (document.perCase) blocks.push(markdownTable(document.perCase));
   if (document.agreement) blocks.push("### Grading agreement", markdownTable(document.agreement));
   if (document.classification) {
     blocks.push("### Classification", markdownTable(document.classification.summary));
+    blocks.push(markdownTable(document.classification.safety));
+    if (document.classification.safetyComparisons)
+      blocks.push(markdownTable(document.classification.safetyComparisons));
     for (const matrix of document.classification.matrices) blocks.push(markdownTable(matrix.table));
   }
   for (const section of document.subgroups) {
     blocks.push(`### Subgroups by ${escapeMarkdown(section.field)}`, markdownTable(section.accuracy));
     if (section.comparisons) blocks.push(markdownTable(section.comparisons));
   }
+  if (document.interactions) blocks.push("### Interactions", markdownTable(document.interactions));
+  if (document.sensitivity) blocks.push("### Missing answers", markdownTable(document.sensitivity));
   blocks.push(
     "### Outcome breakdown",
     document.breakdown.map((line) => `- ${escapeMarkdown(line)}`).join("\n"),
@@ -57,5 +63,17 @@ export function renderMarkdown(report: Report, details: ReportDetails): string {
   if (document.review) blocks.push(markdownTable(document.review));
   if (document.errors) blocks.push("## Errors", markdownTable(document.errors));
   blocks.push("## Caution", escapeMarkdown(document.caution));
+  if (document.prompt) {
+    blocks.push("## Appendix: prompt", escapeMarkdown(document.prompt.intro));
+    for (const message of document.prompt.messages)
+      blocks.push(`**${escapeMarkdown(message.role)}**`, fenced(message.content));
+  }
   return `${blocks.join("\n\n")}\n`;
+}
+
+/** Text verbatim in a fenced code block whose fence is longer than any run of backticks in it. */
+function fenced(content: string): string {
+  const longest = Math.max(0, ...[...content.matchAll(/`+/g)].map((match) => match[0].length));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  return `${fence}text\n${content}\n${fence}`;
 }

@@ -22,13 +22,21 @@ describe("methodsParagraphs", () => {
     expect(task).toContain("the primary analysis uses strict grading");
   });
 
-  it("states the tests, the interval methods, Holm and alpha", () => {
+  it("states the tests, the interval methods, the level, the family and its adjustment, and alpha", () => {
+    expect(statistics).toContain("Every interval is at the 95% confidence level (1 − alpha, alpha = 0.05).");
     expect(statistics).toContain("Wilson score 95% confidence intervals");
     expect(statistics).toContain(
       "exact conditional two-sided binomial test on the discordant pairs, with its mid-p value",
     );
     expect(statistics).toContain("Newcombe's hybrid score 95% confidence interval (method 10)");
-    expect(statistics).toContain("Holm's method across the study's 1 comparison;");
+    expect(statistics).toContain(
+      "The primary family of hypotheses is the 1 comparison over all cases; its p-values were adjusted together with Holm's method",
+    );
+    expect(statistics).toContain("those not declared in the study are exploratory");
+    expect(statistics).toContain("Fisher's exact test for two strata with discordant pairs");
+    expect(statistics).toContain(
+      "with errors (failed calls and timeouts) counted as incorrect, and with truncated answers left out of n",
+    );
     expect(statistics).toContain("below alpha = 0.05");
     expect(statistics).toContain("Subgroup analyses by specialty repeat");
   });
@@ -36,7 +44,10 @@ describe("methodsParagraphs", () => {
   it("says how several samples per case are analysed", () => {
     const sampled = { ...report, study: { ...report.study, samples: 5 } };
     expect(methodsParagraphs(sampled)[0]).toContain(
-      "Each model answered each case 5 times; the primary analysis uses the first answer (sample 0), and accuracy pooled over all samples is reported separately",
+      "Each model answered each case 5 times. Accuracy is the mean over cases of the per-case proportion correct, with a case-level (cluster) bootstrap interval",
+    );
+    expect(methodsParagraphs(sampled)[2]).toContain(
+      "the primary test is the paired permutation test on per-case proportions",
     );
   });
 });
@@ -88,6 +99,10 @@ describe("methodsParagraphs for a triage study", () => {
       "the recall of the most severe label (urgent), also with answers without a label",
     );
     expect(statistics).toContain("Cohen's kappa with linear weights");
+    expect(statistics).toContain(
+      "compared on urgent recall over the urgent cases and on under-triage over every case",
+    );
+    expect(statistics).toContain("Brier score and a reliability curve");
     expect(statistics).toContain('counted per reference label in the "No label" column');
   });
 });

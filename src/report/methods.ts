@@ -1,6 +1,7 @@
 import type { ModelSummary, Report } from "../analysis/report-types.ts";
 import type { GenerationParams } from "../core/chat.ts";
 import { bootstrapText } from "./classification-tables.ts";
+import { adjustmentName, levelText } from "./format.ts";
 
 /** The Methods section, generated from the study and run: plain-text paragraphs, escaped by each renderer. */
 export function methodsParagraphs(report: Report): string[] {
@@ -60,9 +61,12 @@ function designParagraph(report: Report): string {
   const samples =
     study.samples === 1
       ? "Each model answered each case once."
-      : `Each model answered each case ${study.samples} times; the primary analysis uses the first answer ` +
-        "(sample 0), and accuracy pooled over all samples is reported separately (its interval treats the " +
-        "answers as independent and is therefore too narrow when a model answers a case consistently).";
+      : `Each model answered each case ${study.samples} times. Accuracy is the mean over cases of the ` +
+        "per-case proportion correct, with a case-level (cluster) bootstrap interval that resamples whole cases " +
+        "(BCa, 2000 resamples, seed 1); accuracy pooled over all answers is shown beside it (its interval treats " +
+        "the answers as independent and is too narrow when a model answers a case consistently), and the first " +
+        "answers (sample 0) give the 2×2 tables. Determinism is reported as the flip rate: of all pairs of " +
+        "answers to the same case, the share where one is correct and the other not.";
   return (
     `Study ${study.name} evaluated ${count} model${count === 1 ? "" : "s"} on suite ${study.suite.id} ` +
     `(${study.suite.cases} cases; SHA-256 ${study.suite.sha256}) in run ${report.run.id}. ` +
@@ -71,7 +75,13 @@ function designParagraph(report: Report): string {
 }
 
 function modelDescription(model: ModelSummary): string {
-  const digest = model.digest ? `, digest ${model.digest}` : "";
+  // A local model file is named by its file name; its digest (shortened) identifies the exact weights.
+  const file = model.provider === "llama-cpp" || model.provider === "classifier";
+  const digest = model.digest
+    ? file
+      ? `, SHA-256 ${model.digest.replace(/^sha256:/, "").slice(0, 12)}…`
+      : `, digest ${model.digest}`
+    : "";
   return `${model.id} (${model.provider} ${model.model}${digest}; ${paramsText(model.params)})`;
 }
 
@@ -160,32 +170,87 @@ function classificationSentences(report: Report): string {
     "over-triage (the share of answers given a less or more severe label than the reference), and Cohen's kappa " +
     "with linear weights against the reference. Answers without a label are counted per reference label in " +
     'the "No label" column of the confusion matrices. Within a subgroup, a label absent from the stratum has F1 0 ' +
-    "and lowers macro-F1."
+    "and lowers macro-F1." +
+    ` ${capitalize(severe)} recall, under- and over-triage have Wilson intervals, and the weighted kappa an ` +
+    "interval from the large-sample standard error of Fleiss, Cohen and Everitt (1969). Pairs of models are also " +
+    `compared on ${severe} recall over the ${severe} cases and on under-triage over every case (an answer without a ` +
+    "label counting as a miss and as under-triaged) with McNemar's exact test and Newcombe's interval, as exploratory " +
+    "analyses. For answers that gave a probability per label, calibration is reported as the Brier score and a " +
+    `reliability curve (ten equal-width bins) of the probability of ${severe}, and the multi-class Brier score.` +
+    (report.study.threshold === undefined
+      ? ""
+      : ` Such answers were given the label ${severe} whenever its probability reached ${report.study.threshold}.`)
   );
 }
 
 function statisticsParagraph(report: Report): string {
   const { study } = report;
-  const level = `${Math.round(study.level * 100)}%`;
+  const level = levelText(study.level);
+  const levelSource =
+    Math.abs(study.level - (1 - study.alpha)) < 1e-9
+      ? `${level} confidence level (1 − alpha, alpha = ${study.alpha})`
+      : `${level} confidence level set by the study (alpha = ${study.alpha})`;
   const comparisons = report.comparisons.length;
+  const primary = report.comparisons.filter((comparison) => comparison.role !== "exploratory");
+  const primaryFields = study.primarySubgroups ?? [];
+  const adjustment = adjustmentName(study.adjust ?? "holm");
+  const familyMembers = [
+    `the ${primary.length} comparison${primary.length === 1 ? "" : "s"} over all cases`,
+    ...(primaryFields.length === 0
+      ? []
+      : [
+          `their comparisons within each value of ${listText(primaryFields)} and the interaction tests by ${listText(primaryFields)}`,
+        ]),
+  ];
+  const family =
+    comparisons === 0
+      ? ""
+      : ` The primary family of hypotheses is ${listText(familyMembers)}${
+          primary.length === comparisons ? "" : " declared primary in the study"
+        }; its p-values were adjusted together with ${adjustment}'s method, and a primary difference is called ` +
+        `significant when its adjusted p is below alpha = ${study.alpha}.` +
+        (primary.length === comparisons && primaryFields.length === 0
+          ? ""
+          : " Every other comparison is exploratory: its p is reported unadjusted and does not confirm a difference.");
   const subgroups =
     study.subgroups.length === 0
       ? ""
       : ` Subgroup analyses by ${listText(study.subgroups)} repeat the per-model and paired analyses within ` +
-        'each value (cases without a value form a "(missing)" stratum), with Holm\'s adjustment applied ' +
-        "separately across the comparisons within each stratum; they are descriptive, and small strata give " +
-        "wide intervals.";
+        'each value (cases without a value form a "(missing)" stratum); ' +
+        (primaryFields.length === study.subgroups.length
+          ? "they were declared in the study."
+          : "those not declared in the study are exploratory, and small strata give wide intervals.") +
+        " For each comparison and subgroup field, the model × subgroup interaction is estimated as the difference " +
+        "between a stratum's paired difference and the first stratum's, with a MOVER interval combining the " +
+        "strata's Newcombe intervals, and tested by whether the discordant pairs split alike in every stratum " +
+        "(equal conditional odds ratios): Fisher's exact test for two strata with discordant pairs, Pearson's " +
+        "chi-square otherwise." +
+        (study.samples > 1
+          ? " With several samples per case the strata's tables are of per-case majority votes."
+          : "");
+  const test =
+    study.samples > 1
+      ? " With several samples per case the primary test is the paired permutation test on per-case proportions " +
+        "(each case's difference p̂_A − p̂_B equally likely to have either sign under the null hypothesis; exact by " +
+        "convolution), with a case-level bootstrap interval of the mean difference; McNemar's exact test on the " +
+        "per-case majority vote (a tie is not correct) is a secondary test. The expected disagreement between two " +
+        "models, Σ p̂_A(1 − p̂_B) + p̂_B(1 − p̂_A), is split into the part sampling noise alone explains, estimated " +
+        "without bias as Σ x(m − x)/(m(m − 1)) for each model, and the rest, a systematic difference."
+      : "";
   const paired =
     comparisons === 0
       ? ""
       : ` Models were compared on the same cases with McNemar's test: the exact conditional two-sided binomial ` +
         "test on the discordant pairs, with its mid-p value. The paired difference in accuracy (A − B) is given " +
-        `with Newcombe's hybrid score ${level} confidence interval (method 10). Exact p-values were adjusted ` +
-        `with Holm's method across the study's ${comparisons} comparison${comparisons === 1 ? "" : "s"}; a ` +
-        `difference is called significant when its Holm-adjusted p is below alpha = ${study.alpha}. A case ` +
+        `with Newcombe's hybrid score ${level} confidence interval (method 10).${test}${family} A case ` +
         "where either model of a pair had an error is left out of that pair.";
+  const sensitivity =
+    " A sensitivity table repeats the accuracies and comparisons with errors (failed calls and timeouts) counted " +
+    "as incorrect, and with truncated answers left out of n, so that a conclusion that depends on how missing " +
+    "answers are counted shows.";
   return (
-    `Accuracy is reported with Wilson score ${level} confidence intervals.${classificationSentences(report)}${paired}${subgroups} ` +
+    `Every interval is at the ${levelSource}. Accuracy is reported with Wilson score ${level} confidence intervals.` +
+    `${classificationSentences(report)}${paired}${subgroups}${sensitivity} ` +
     "Latency is summarised by the median (p50) and 95th percentile (p95) of the wall time per answer " +
     "(R type 7 quantiles); token counts are summed over the answers that reported them."
   );
@@ -196,4 +261,8 @@ export function listText(items: readonly string[]): string {
   return items.length <= 1
     ? items.join("")
     : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+function capitalize(value: string): string {
+  return value.charAt(0).toUpperCase() + value.slice(1);
 }

@@ -89,7 +89,7 @@ describe.skipIf(!existsSync(CHROMIUM))("report.html in headless Chromium", () =>
         return { rows: element.querySelectorAll("tbody tr").length, width: box.width, height: box.height };
       }),
     );
-    expect(tables).toHaveLength(8);
+    expect(tables).toHaveLength(10);
     for (const table of tables) {
       expect(table.rows).toBeGreaterThan(0);
       expect(table.width).toBeGreaterThan(400);
@@ -98,7 +98,8 @@ describe.skipIf(!existsSync(CHROMIUM))("report.html in headless Chromium", () =>
     expect(tables.slice(0, 2).map((table) => table.rows)).toEqual([4, 6]);
     await expect(page.locator("#table-1").isVisible()).resolves.toBe(true);
 
-    // Forest plots: all models, by incidence, by specialty; a point per model (and per model and value).
+    // Forest plots: all models, the paired differences (6 pairs of 4 models), by incidence, by specialty; a
+    // point per model, per pair, and per model and value.
     const charts = await page.locator("figure.chart svg").evaluateAll((elements) =>
       elements.map((element) => {
         const box = element.getBoundingClientRect();
@@ -123,6 +124,7 @@ describe.skipIf(!existsSync(CHROMIUM))("report.html in headless Chromium", () =>
     // Incidence: 3 values × 4 models; specialty: the 5 specialties plus one case whose value is markup, × 4.
     expect(charts.map(({ points, intervals, labels }) => ({ points, intervals, labels }))).toEqual([
       { points: 4, intervals: 4, labels: 4 },
+      { points: 6, intervals: 6, labels: 6 },
       { points: 12, intervals: 12, labels: 12 },
       { points: 24, intervals: 24, labels: 24 },
     ]);

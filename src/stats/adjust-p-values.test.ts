@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../core/errors.ts";
-import { adjustPValues } from "./adjust-p-values.ts";
+import { ADJUST_METHODS } from "../core/study.ts";
+import { adjustPValues, P_ADJUST_METHODS } from "./adjust-p-values.ts";
 import { closeTo, thrownBy } from "./close-to.test-support.ts";
 
 // References: R 4.2.2, p.adjust(p, method) with p <- c(0.01, 0.04, 0.03, 0.005, 0.2, 0.04, 0.5, 0.0001),
@@ -53,5 +54,11 @@ describe("adjustPValues", () => {
   it("rejects an unknown method", () => {
     const error = thrownBy(() => adjustPValues([0.1], "fdr" as never));
     expect((error as InputError).location).toEqual({ field: "method" });
+  });
+});
+
+describe("the study's adjust: choices", () => {
+  it("are exactly the methods adjustPValues offers", () => {
+    expect([...ADJUST_METHODS]).toEqual([...P_ADJUST_METHODS]);
   });
 });

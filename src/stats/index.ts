@@ -44,8 +44,18 @@ export {
   type IndexStatistic,
   percentileLimits,
 } from "./bootstrap.ts";
+export { type Calibration, calibration, type ReliabilityBin } from "./calibration.ts";
 export { type ClassificationMetrics, type ClassMetrics, classificationMetrics } from "./classification.ts";
+export {
+  type CaseCounts,
+  type ClusterOptions,
+  type ClusterProportion,
+  caseProportions,
+  clusterProportion,
+  meanInterval,
+} from "./cluster-proportion.ts";
 export { type CochranQResult, cochranQ } from "./cochran-q.ts";
+export { type FlipRate, flipRate, type NoiseDiscordance, noiseDiscordance } from "./determinism.ts";
 export {
   binomialCdf,
   binomialProbability,
@@ -55,6 +65,12 @@ export {
   normalQuantile,
   normalUpperTail,
 } from "./distributions.ts";
+export {
+  fisherExact,
+  type InteractionContrast,
+  type InteractionResult,
+  interactionTest,
+} from "./interaction-test.ts";
 export {
   type CohenKappaOptions,
   type CohenKappaResult,
@@ -75,3 +91,4 @@ export {
 export { quantile } from "./quantile.ts";
 export { SeededRandom } from "./random.ts";
 export { type McnemarPlan, type McnemarPlanOptions, mcnemarExactPower, planMcnemar } from "./sample-size.ts";
+export { type SignFlipOptions, type SignFlipResult, signFlipTest } from "./sign-flip-test.ts";

@@ -7,6 +7,7 @@ import { cohenKappa, fleissKappa } from "./kappa.ts";
 // - kappa: statsmodels 0.13.5 statsmodels.stats.inter_rater.cohens_kappa(T, wt = None | "linear" | "quadratic").kappa
 //   and scikit-learn 1.2.1 cohen_kappa_score(first, second, labels = labels, weights = wt), where T is the
 //   table of FIRST (rows) by SECOND (columns) in the label order.
+// - standard error: statsmodels 0.15.0 cohens_kappa(T, wt = …).std_kappa (Fleiss, Cohen & Everitt 1969).
 // - observed / expected agreement: an independent R 4.2.2 formula,
 //   d <- abs(outer(1:k, 1:k, "-")) / (k - 1); W <- diag(k) | 1 - d | 1 - d^2
 //   po <- sum(W * T) / n; pe <- sum(W * outer(rowSums(T), colSums(T))) / n^2; (po - pe) / (1 - pe)
@@ -65,29 +66,36 @@ const SECOND = [
   "negative",
 ];
 const ORDERED = ["negative", "routine", "urgent"];
+const T2_LINEAR_STANDARD_ERROR = 0.17558301249393252;
+const PERFECT_STANDARD_ERROR = 0;
 
 describe("cohenKappa", () => {
   // T = matrix(c(7,2,0, 1,6,2, 0,2,4), 3, byrow = TRUE)
   it.each([
-    ["none", 0.70833333333333337, 0.34375, 0.5555555555555556], // cohens_kappa(T).kappa
-    ["linear", 0.85416666666666663, 0.58333333333333337, 0.65], // cohens_kappa(T, wt="linear").kappa 0.6499999999999999
-    ["quadratic", 0.92708333333333337, 0.703125, 0.7543859649122807], // cohens_kappa(T, wt="quadratic").kappa
-  ] as const)("matches the references with %s weights", (weights, observed, expected, kappa) => {
-    expect(cohenKappa(FIRST, SECOND, { weights, labels: ORDERED })).toEqual({
-      kappa: closeTo(kappa),
-      observedAgreement: closeTo(observed),
-      expectedAgreement: closeTo(expected),
-      weights,
-      n: 24,
-      labels: ORDERED,
-    });
-  });
+    ["none", 0.70833333333333337, 0.34375, 0.5555555555555556, 0.1417606214362061], // cohens_kappa(T).kappa, .std_kappa
+    ["linear", 0.85416666666666663, 0.58333333333333337, 0.65, 0.11709037641924297], // cohens_kappa(T, wt="linear").kappa 0.6499999999999999
+    ["quadratic", 0.92708333333333337, 0.703125, 0.7543859649122807, 0.08860159368759184], // cohens_kappa(T, wt="quadratic").kappa
+  ] as const)(
+    "matches the references with %s weights",
+    (weights, observed, expected, kappa, standardError) => {
+      expect(cohenKappa(FIRST, SECOND, { weights, labels: ORDERED })).toEqual({
+        kappa: closeTo(kappa),
+        standardError: closeTo(standardError, 1e-12),
+        observedAgreement: closeTo(observed),
+        expectedAgreement: closeTo(expected),
+        weights,
+        n: 24,
+        labels: ORDERED,
+      });
+    },
+  );
 
   it("uses the explicit label order for the weights", () => {
     const labels = ["routine", "negative", "urgent"];
     // T2 = matrix(c(6,1,2, 2,7,0, 2,0,4), 3, byrow = TRUE); cohens_kappa(T2, wt = "linear").kappa
     expect(cohenKappa(FIRST, SECOND, { weights: "linear", labels })).toEqual({
       kappa: closeTo(0.46341463414634154),
+      standardError: closeTo(T2_LINEAR_STANDARD_ERROR, 1e-12), // cohens_kappa(T2, wt = "linear").std_kappa
       observedAgreement: closeTo(0.77083333333333337),
       expectedAgreement: closeTo(0.57291666666666663),
       weights: "linear",
@@ -107,6 +115,7 @@ describe("cohenKappa", () => {
   it("gives 1 for perfect agreement and null when both raters used a single label", () => {
     expect(cohenKappa(["x", "y", "z", "x"], ["x", "y", "z", "x"], { weights: "quadratic" })).toEqual({
       kappa: 1,
+      standardError: closeTo(PERFECT_STANDARD_ERROR, 1e-12), // cohens_kappa(diag(2, 1, 1), wt="quadratic").std_kappa
       observedAgreement: 1,
       expectedAgreement: closeTo(0.65625), // R formula above with T = diag(c(2, 1, 1)), quadratic
       weights: "quadratic",
@@ -115,6 +124,7 @@ describe("cohenKappa", () => {
     });
     expect(cohenKappa(["x", "x"], ["x", "x"])).toEqual({
       kappa: null,
+      standardError: null,
       observedAgreement: 1,
       expectedAgreement: 1,
       weights: "none",

@@ -17,6 +17,11 @@ export interface CohenKappaResult {
   n: number;
   /** Label order used for the table and the weights. */
   labels: string[];
+  /**
+   * Large-sample standard error of kappa (Fleiss, Cohen & Everitt 1969, not assuming kappa = 0), as
+   * statsmodels' `cohens_kappa(...).std_kappa`; null with kappa.
+   */
+  standardError: number | null;
 }
 
 export interface CohenKappaOptions {
@@ -66,7 +71,50 @@ export function cohenKappa(
   const expectedAgreement = expected / (n * n);
   const kappa =
     expectedAgreement === 1 ? null : (observedAgreement - expectedAgreement) / (1 - expectedAgreement);
-  return { kappa, observedAgreement, expectedAgreement, weights, n, labels };
+  const standardError =
+    kappa === null
+      ? null
+      : kappaStandardError(table, rowTotals, columnTotals, n, kappa, expectedAgreement, weights);
+  return { kappa, observedAgreement, expectedAgreement, weights, n, labels, standardError };
+}
+
+/**
+ * var(κ) = [Σ p_ij (w_ij − (w̄_i· + w̄_·j)(1 − κ))² − (κ − p_e(1 − κ))²] / (n (1 − p_e)²), with
+ * w̄_i· = Σ_j p_·j w_ij and w̄_·j = Σ_i p_i· w_ij (Fleiss, Cohen & Everitt 1969).
+ */
+function kappaStandardError(
+  table: number[][],
+  rowTotals: number[],
+  columnTotals: number[],
+  n: number,
+  kappa: number,
+  expectedAgreement: number,
+  weights: KappaWeights,
+): number {
+  const size = table.length;
+  const rowMeans = table.map((_, row) => {
+    let sum = 0;
+    for (let column = 0; column < size; column++)
+      sum += (columnTotals[column] / n) * agreementWeight(row, column, size, weights);
+    return sum;
+  });
+  const columnMeans = table.map((_, column) => {
+    let sum = 0;
+    for (let row = 0; row < size; row++)
+      sum += (rowTotals[row] / n) * agreementWeight(row, column, size, weights);
+    return sum;
+  });
+  let sum = 0;
+  for (let row = 0; row < size; row++) {
+    for (let column = 0; column < size; column++) {
+      const deviation =
+        agreementWeight(row, column, size, weights) - (rowMeans[row] + columnMeans[column]) * (1 - kappa);
+      sum += (table[row][column] / n) * deviation * deviation;
+    }
+  }
+  const variance =
+    (sum - (kappa - expectedAgreement * (1 - kappa)) ** 2) / (n * (1 - expectedAgreement) ** 2);
+  return Math.sqrt(Math.max(0, variance));
 }
 
 function agreementWeight(row: number, column: number, size: number, weights: KappaWeights): number {

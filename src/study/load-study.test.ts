@@ -66,12 +66,56 @@ describe("loadStudy", () => {
       ],
       topK: 5,
       alpha: 0.01,
+      adjust: "holm",
       subgroups: [],
+      primarySubgroups: [],
       samples: 1,
       output: join(directory, "reports"),
       prompt: undefined,
       labels: undefined,
     });
+  });
+
+  it("reads declared comparisons, the adjustment, the confidence level and declared subgroup fields", async () => {
+    const study = await loadStudy(
+      write(
+        "declared.yaml",
+        `${valid}compare:\n  - { a: r1-8b, b: local, primary: true }\n  - [local, r1-8b]\nadjust: hochberg\n` +
+          "confidence: 0.95\nsubgroups: [incidence, specialty]\nprimarySubgroups: [incidence]\n",
+      ),
+    );
+    expect({
+      compare: study.compare,
+      adjust: study.adjust,
+      confidence: study.confidence,
+      primarySubgroups: study.primarySubgroups,
+    }).toEqual({
+      compare: [{ a: "r1-8b", b: "local", primary: true }, ["local", "r1-8b"]],
+      adjust: "hochberg",
+      confidence: 0.95,
+      primarySubgroups: ["incidence"],
+    });
+  });
+
+  it("names the line of a bad declaration", async () => {
+    const threshold = write("bad-threshold.yaml", `${valid}threshold: 0.3\n`);
+    expect(await problems(threshold)).toBe(
+      `${threshold}:13: threshold: a threshold belongs to triage studies, not to a diagnosis study`,
+    );
+    const adjust = write("bad-adjust.yaml", `${valid}adjust: tukey\n`);
+    expect(await problems(adjust)).toBe(
+      `${adjust}:13: adjust: Invalid option: expected one of "holm"|"bonferroni"|"bh"|"hochberg"|"by"`,
+    );
+    const path = write(
+      "bad-declared.yaml",
+      `${valid}compare:\n  - { a: r1-8b, b: gpt, primary: true }\nprimarySubgroups: [incidence]\n`,
+    );
+    expect(await problems(path)).toBe(
+      [
+        `${path}:14: compare.0.b: unknown model id "gpt"`,
+        `${path}:15: primarySubgroups.0: "incidence" is not one of the study's subgroups`,
+      ].join("\n"),
+    );
   });
 
   it("gives triage studies the default label set", async () => {

@@ -19,16 +19,33 @@ export function register(program: Command): void {
       "--lenient",
       "lenient grading is the primary analysis: fuzzy matches flagged needs-review count too",
     )
+    .option(
+      "--threshold <p>",
+      "triage: give the most severe label when an answer's probability of it reaches p (answers with probabilities, e.g. on-site classifiers)",
+    )
     .option("--output <folder>", "write here instead of the study's output folder")
     .option(STORE_OPTION.flags, STORE_OPTION.description)
     .option("--json", "print the outcome as JSON (run id, completeness, files, report)")
     .action(
       async (
         runId: string,
-        options: { strict?: boolean; lenient?: boolean; output?: string; store?: string; json?: boolean },
+        options: {
+          strict?: boolean;
+          lenient?: boolean;
+          output?: string;
+          store?: string;
+          threshold?: string;
+          json?: boolean;
+        },
       ) => {
         if (options.strict && options.lenient)
           throw new InputError("choose one of --strict and --lenient", {});
+        const threshold = options.threshold === undefined ? undefined : Number(options.threshold);
+        if (threshold !== undefined && !(threshold > 0 && threshold < 1)) {
+          throw new InputError(`must be a number strictly between 0 and 1, got ${options.threshold}`, {
+            field: "--threshold",
+          });
+        }
         const store = await openStore(storePath(options.store), { readOnly: true });
         try {
           const run = runId === "latest" ? (await store.listRuns())[0] : await store.getRun(runId);
@@ -39,7 +56,7 @@ export function register(program: Command): void {
           const { report, files } = await buildReport({
             store,
             run,
-            study: run.study,
+            study: threshold === undefined ? run.study : { ...run.study, threshold },
             suite: { id: run.suite.id, source: run.suite.source, sha256: run.suite.sha256, cases },
             task: await taskFor(run.study.task),
             primary: options.lenient ? "lenient" : "strict",

@@ -193,6 +193,7 @@ export async function executeStudy(opened: OpenedStudy, options: RunOptions): Pr
       primary,
       outputDirectory: study.output,
       identities,
+      template,
     });
     const exitCode = complete ? 0 : 1;
     if (options.json) process.stdout.write(summaryJson(report, files, exitCode));

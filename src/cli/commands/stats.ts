@@ -18,6 +18,7 @@ import {
   planMcnemar,
 } from "../../stats/index.ts";
 import { parseCsv } from "../../suites/parse-csv.ts";
+import { registerSampleStatistics } from "./stats-samples.ts";
 
 const CONVENTIONS = `
 Paired table of two models A and B on the same n cases:
@@ -444,13 +445,15 @@ export function register(program: Command): void {
         ]),
       );
     });
+
+  registerSampleStatistics(stats);
 }
 
-function write(json: boolean | undefined, result: unknown, text: () => string): void {
+export function write(json: boolean | undefined, result: unknown, text: () => string): void {
   process.stdout.write(`${json ? JSON.stringify(result) : text()}\n`);
 }
 
-function table(rows: [string, string | number | null][]): string {
+export function table(rows: [string, string | number | null][]): string {
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows
     .map(
@@ -460,22 +463,22 @@ function table(rows: [string, string | number | null][]): string {
     .join("\n");
 }
 
-function format(value: number): string {
+export function format(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
 }
 
-function formatLevel(level: number): string {
+export function formatLevel(level: number): string {
   return `${Number((level * 100).toPrecision(6))}%`;
 }
 
-function parseCount(text: string, option: string): number {
+export function parseCount(text: string, option: string): number {
   if (!/^\d+$/.test(text.trim())) {
     throw new InputError(`must be a non-negative integer, got ${JSON.stringify(text)}`, { field: option });
   }
   return Number(text);
 }
 
-function parseNumber(text: string, option: string): number {
+export function parseNumber(text: string, option: string): number {
   const value = text.trim() === "" ? Number.NaN : Number(text);
   if (!Number.isFinite(value))
     throw new InputError(`must be a number, got ${JSON.stringify(text)}`, { field: option });
@@ -508,13 +511,16 @@ const OPTION_FIELDS = new Set([
   "p01",
   "alpha",
   "power",
+  "bins",
+  "replicates",
+  "seed",
 ]);
 
 /**
  * Runs a library call and names the command-line option (or the file line) in its input errors:
  * `level` becomes `--level`, `rows.3` becomes line 5 of the file (after the header).
  */
-function withOptionNames<Result>(call: () => Result, csv?: Csv, file?: string): Result {
+export function withOptionNames<Result>(call: () => Result, csv?: Csv, file?: string): Result {
   try {
     return call();
   } catch (error) {
@@ -538,12 +544,12 @@ interface CsvRow {
   cells: string[];
 }
 
-interface Csv {
+export interface Csv {
   header: string[];
   rows: CsvRow[];
 }
 
-function readCsv(file: string): Csv {
+export function readCsv(file: string): Csv {
   let text: string;
   try {
     text = readFileSync(file, "utf8");

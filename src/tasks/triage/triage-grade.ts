@@ -6,4 +6,6 @@ export interface TriageGrade extends Grade {
    * extracted (outcome `unparseable`) or the answer was cut off at the token limit (outcome `truncated`).
    */
   predicted: string | null;
+  /** The answer's probability per label, when it gave them (on-site classifiers do); null otherwise. */
+  probabilities?: Record<string, number> | null;
 }

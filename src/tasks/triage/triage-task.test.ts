@@ -137,6 +137,31 @@ describe("triageTask.grade", () => {
     });
   });
 
+  it("keeps a classifier's probabilities and moves the urgent cut-off with the study's threshold", () => {
+    const text = '{"label": "routine", "probabilities": {"negative": 0.1, "routine": 0.55, "urgent": 0.35}}';
+    const probabilities = { negative: 0.1, routine: 0.55, urgent: 0.35 };
+    expect(triageTask.grade(REPORT, completion(text), study)).toEqual({
+      outcome: "incorrect",
+      predicted: "routine",
+      probabilities,
+    });
+    // P(urgent) = 0.35 reaches a cut-off of 0.3, not one of 0.4 (then the likelier of the others, routine).
+    expect(triageTask.grade(REPORT, completion(text), { ...study, threshold: 0.3 })).toEqual({
+      outcome: "correct",
+      predicted: "urgent",
+      probabilities,
+    });
+    expect(triageTask.grade(REPORT, completion(text), { ...study, threshold: 0.4 }).predicted).toBe(
+      "routine",
+    );
+    // Without every label's probability there are none, and the threshold does not apply.
+    const partial = '{"label": "routine", "probabilities": {"urgent": 0.9}}';
+    expect(triageTask.grade(REPORT, completion(partial), { ...study, threshold: 0.3 })).toEqual({
+      outcome: "incorrect",
+      predicted: "routine",
+    });
+  });
+
   it("uses the study's own labels", () => {
     const custom = makeStudy({ labels: ["P3", "P2", "P1"] });
     expect(triageTask.grade({ ...REPORT, label: "P1" }, completion("Priority: P1"), custom)).toEqual({

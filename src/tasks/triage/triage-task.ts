@@ -4,22 +4,30 @@ import { InputError } from "../../core/errors.ts";
 import type { Study } from "../../core/study.ts";
 import type { Task } from "../task.ts";
 import { extractLabel } from "./extract-label.ts";
+import { labelAtThreshold, labelProbabilities } from "./probabilities.ts";
 import { parseTemplate, triageLabels, triageMessages, triageResponseSchema } from "./prompt.ts";
 import type { TriageGrade } from "./triage-grade.ts";
 
 /**
  * A truncated answer has no label, whatever it said before the cut; otherwise the label extracted from
- * the answer is correct when it is the case's reference label.
+ * the answer is correct when it is the case's reference label. An answer with per-label probabilities keeps
+ * them; with the study's `threshold` its label is the most severe one when that probability reaches it.
  */
 export function gradeTriage(
   testCase: TriageCase,
   completion: Completion,
-  study: Pick<Study, "labels">,
+  study: Pick<Study, "labels" | "threshold">,
 ): TriageGrade {
   if (completion.finishReason === "length") return { outcome: "truncated", predicted: null };
-  const predicted = extractLabel(completion.text, triageLabels(study));
-  if (predicted === null) return { outcome: "unparseable", predicted };
-  return { outcome: predicted === testCase.label ? "correct" : "incorrect", predicted };
+  const labels = triageLabels(study);
+  const probabilities = labelProbabilities(completion.text, labels);
+  const predicted =
+    probabilities !== null && study.threshold !== undefined
+      ? labelAtThreshold(probabilities, labels, study.threshold)
+      : extractLabel(completion.text, labels);
+  const given = probabilities === null ? {} : { probabilities };
+  if (predicted === null) return { outcome: "unparseable", predicted, ...given };
+  return { outcome: predicted === testCase.label ? "correct" : "incorrect", predicted, ...given };
 }
 
 /** One InputError per case whose label is not in the study's label set. */

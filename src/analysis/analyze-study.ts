@@ -4,7 +4,9 @@ import { InputError } from "../core/errors.ts";
 import { comparisonPairs, type Study } from "../core/study.ts";
 import type { JobResult } from "../runner/job-result.ts";
 import type { Grade } from "../tasks/task.ts";
+import type { ReasoningCode } from "../core/error-modes.ts";
 import { type CorrectnessTable, compareModels } from "./comparisons.ts";
+import { errorModeSection } from "./error-modes.ts";
 import { describeFailure, type GradedJob, isAnswered, NOT_RUN_CAUSE } from "./graded-job.ts";
 import { type SummaryContext, summarizeModel } from "./model-summary.ts";
 import type {
@@ -34,6 +36,8 @@ export interface AnalysisInput {
   identities?: ReadonlyMap<string, ModelIdentity>;
   /** Grading of the primary analysis; default strict. */
   primary?: Grading;
+  /** Reviewers' reasoning error-mode codes of this run (diagnosis studies). */
+  reasoningCodes?: readonly ReasoningCode[];
 }
 
 /**
@@ -128,6 +132,16 @@ export function analyzeStudy(input: AnalysisInput): StudyAnalysis {
   const rows = [...jobsByModel.values()].flatMap((jobs) =>
     jobs.map((job) => caseRow(job, study.subgroups, measures)),
   );
+  if (measures.errorModes) {
+    report.errorModes = errorModeSection({
+      modelIds: study.models.map((model) => model.id),
+      pairs,
+      rows,
+      codes: input.reasoningCodes ?? [],
+      alpha: study.alpha,
+      level: CONFIDENCE_LEVEL,
+    });
+  }
   return { report, details: { rows } };
 }
 
@@ -230,7 +244,7 @@ function correctnessTable(
 
 function caseRow(job: GradedJob, subgroupFields: readonly string[], measures: TaskMeasures): CaseRow {
   const answered = isAnswered(job);
-  return {
+  const row: CaseRow = {
     model: job.modelId,
     case: job.testCase.id,
     sample: job.sample,
@@ -241,4 +255,8 @@ function caseRow(job: GradedJob, subgroupFields: readonly string[], measures: Ta
     error: answered ? null : job.cause,
     subgroups: Object.fromEntries(subgroupFields.map((field) => [field, subgroupValue(job.testCase, field)])),
   };
+  if (measures.errorModes) {
+    row.errorModes = answered ? measures.errorModes(job.testCase, job.completion, job.grade) : [];
+  }
+  return row;
 }

@@ -44,6 +44,7 @@ export async function buildReport(options: {
     grade: (testCase, completion) => task.grade(testCase, completion, study, decisions),
     identities: options.identities,
     primary: options.primary,
+    reasoningCodes: await store.reasoningCodes(run.id),
   });
   if (study.notice) report.notice = study.notice;
   if (study.task === "diagnosis" && study.judge) report.judge = judgeSummaryBlock(study.judge, verdicts);

@@ -196,6 +196,14 @@ export function normalizeDiagnosis(name: string): string {
   return normalized;
 }
 
+/**
+ * Running text (a model's reasoning) in the same form as `normalizeDiagnosis`, so a normalised name can be
+ * looked up in it as a phrase. Not cached: each text is seen once.
+ */
+export function normalizeText(text: string): string {
+  return normalize(text);
+}
+
 /** Grading compares the same few thousand names over and over: each is normalised once. */
 const normalizedNames = new Map<string, string>();
 const CACHE_LIMIT = 100_000;

@@ -1,10 +1,10 @@
 import type { Case, Suite } from "../core/case.ts";
 import type { Completion, ModelIdentity } from "../core/chat.ts";
+import type { ReasoningCode } from "../core/error-modes.ts";
 import { InputError } from "../core/errors.ts";
 import { comparisonPairs, type Study } from "../core/study.ts";
 import type { JobResult } from "../runner/job-result.ts";
 import type { Grade } from "../tasks/task.ts";
-import type { ReasoningCode } from "../core/error-modes.ts";
 import { type CorrectnessTable, compareModels } from "./comparisons.ts";
 import { errorModeSection } from "./error-modes.ts";
 import { describeFailure, type GradedJob, isAnswered, NOT_RUN_CAUSE } from "./graded-job.ts";

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { diagnosisTask } from "../tasks/diagnosis/diagnosis-task.ts";
 import { RUN } from "./analysis.test-support.ts";
 import { analyzeStudy } from "./analyze-study.ts";
-import { errorModeSection } from "./error-modes.ts";
 import { code, errorModeScenario } from "./error-modes.test-support.ts";
+import { errorModeSection } from "./error-modes.ts";
 
 // Wilson intervals: R 4.x, prop.test(x, n, correct = FALSE)$conf.int, e.g. prop.test(1, 3, correct = FALSE).
 const wilson = (x: number, n: number, lower: number, upper: number) => ({

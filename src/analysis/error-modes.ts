@@ -1,9 +1,9 @@
 import {
   AUTOMATIC_ERROR_MODES,
   REASONING_CODES,
+  REVIEWER_ERROR_MODES,
   type ReasoningCode,
   type ReasoningCodeValue,
-  REVIEWER_ERROR_MODES,
 } from "../core/error-modes.ts";
 import { adjustPValues, cohenKappa, mcnemar } from "../stats/index.ts";
 import { wilsonProportion } from "./proportion.ts";
@@ -95,7 +95,9 @@ export function errorModeSection(input: ErrorModeInput): ErrorModeSection {
 
   const primaryCodes = input.codes.filter((code) => code.sample === 0);
   const answered = new Set(
-    input.rows.filter((row) => row.sample === 0 && row.outcome !== "error").map((row) => answerKey(row.model, row.case)),
+    input.rows
+      .filter((row) => row.sample === 0 && row.outcome !== "error")
+      .map((row) => answerKey(row.model, row.case)),
   );
   const byAnswer = new Map<string, ReasoningCode[]>();
   for (const code of primaryCodes) {
@@ -127,7 +129,9 @@ export function errorModeSection(input: ErrorModeInput): ErrorModeSection {
       source: "reviewers",
       description: REVIEWER_DESCRIPTION,
       ...modeTable(REVIEWER_ERROR_MODES, reviewerPresence, input),
-      reviewers: [...new Set(primaryCodes.filter((code) => !code.reconciled).map((code) => code.reviewer))].sort(),
+      reviewers: [
+        ...new Set(primaryCodes.filter((code) => !code.reconciled).map((code) => code.reviewer)),
+      ].sort(),
       unresolved,
       agreement: reviewerAgreement(primaryCodes),
     },
@@ -245,4 +249,3 @@ function reviewerAgreement(codes: readonly ReasoningCode[]): ReviewerAgreement[]
   }
   return agreement;
 }
-

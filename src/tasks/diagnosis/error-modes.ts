@@ -45,10 +45,18 @@ export function detectErrorModes(
   }
 
   const mustNotMiss = testCase.mustNotMiss ?? [];
-  const positions = mustNotMiss.map((name) => ({ name, position: listedAt(name, grade.answers, dictionary) }));
+  const positions = mustNotMiss.map((name) => ({
+    name,
+    position: listedAt(name, grade.answers, dictionary),
+  }));
   const redFlagReasons: string[] = [];
   const written = ` ${normalizeText([completion.reasoning ?? "", completion.text].join("\n"))} `;
-  const writtenWords = new Set(written.split(" ").filter((word) => word !== "").map(wordKey));
+  const writtenWords = new Set(
+    written
+      .split(" ")
+      .filter((word) => word !== "")
+      .map(wordKey),
+  );
   for (const redFlag of testCase.redFlags ?? []) {
     if (!addressed(redFlag, writtenWords)) redFlagReasons.push(`red flag "${redFlag}" is not addressed`);
   }
@@ -104,7 +112,21 @@ function wordKey(word: string): string {
   return word.slice(0, 5);
 }
 
-const FILLER_WORDS = new Set(["of", "the", "a", "an", "and", "in", "on", "at", "to", "for", "with", "by", "from"]);
+const FILLER_WORDS = new Set([
+  "of",
+  "the",
+  "a",
+  "an",
+  "and",
+  "in",
+  "on",
+  "at",
+  "to",
+  "for",
+  "with",
+  "by",
+  "from",
+]);
 
 function addressed(redFlag: string, writtenWords: ReadonlySet<string>): boolean {
   const words = normalizeText(redFlag)

@@ -4,6 +4,7 @@ import {
   classificationSection,
   subgroupClassificationColumns,
 } from "./classification-tables.ts";
+import { errorModeTables } from "./error-mode-tables.ts";
 import {
   decimalText,
   differenceText,
@@ -71,6 +72,8 @@ export interface ReportDocument {
   breakdown: string[];
   review: Table | null;
   errors: Table | null;
+  /** Diagnosis studies: reasoning error-mode rates, comparisons and reviewer agreement. */
+  errorModes: Table[];
   caution: string;
 }
 
@@ -114,6 +117,7 @@ export function buildDocument(report: Report, details: ReportDetails): ReportDoc
     breakdown: breakdown(report),
     review,
     errors,
+    errorModes: errorModeTables(report, caption),
     caution: CAUTION,
   };
 }

@@ -22,7 +22,8 @@ describe("renderHtml", () => {
         '<div class="status incomplete" role="status" id="status"><p>Run incomplete: 1 of 8 jobs',
       ),
     ).toBe(true);
-    expect(html.match(/<table /g)).toHaveLength(6);
+    // Accuracy, comparisons, subgroup accuracy and comparisons, review, errors, error modes (rates, comparisons).
+    expect(html.match(/<table /g)).toHaveLength(8);
     expect(html.match(/<svg /g)).toHaveLength(2);
     expect(html).toContain('<td class="num">66.7 (20.8–93.9)</td>');
   });

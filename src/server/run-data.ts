@@ -1,0 +1,108 @@
+import { errorModeSection } from "../analysis/error-modes.ts";
+import { analyzeStudy, CONFIDENCE_LEVEL } from "../analysis/index.ts";
+import type { CaseRow, Report, ReportDetails } from "../analysis/report-types.ts";
+import type { Case, Suite } from "../core/case.ts";
+import { comparisonPairs } from "../core/study.ts";
+import type { RunRecord, Store } from "../store/store.ts";
+import { taskFor } from "../tasks/index.ts";
+import type { Task } from "../tasks/task.ts";
+
+/** A run analysed once: the report and per-answer rows, with indexes for the workbench's tables. */
+export interface AnalysedRun {
+  run: RunRecord;
+  suite: Suite;
+  task: Task;
+  casesById: ReadonlyMap<string, Case>;
+  report: Report;
+  details: ReportDetails;
+  /** Cases where the models' primary answers differ in correctness (among the models that answered). */
+  disagreements: ReadonlySet<string>;
+  /** Each subgroup field's values, in first-seen order. */
+  subgroupValues: ReadonlyMap<string, string[]>;
+}
+
+/**
+ * The store as the workbench reads it. Analysing a run (grading every stored answer) is the slow step,
+ * so each run's analysis is kept until its results change; reviewers' codes are read fresh each time.
+ */
+export class RunData {
+  readonly #cache = new Map<string, { version: string; analysis: Promise<AnalysedRun> }>();
+
+  constructor(readonly store: Store) {}
+
+  async analysed(run: RunRecord): Promise<AnalysedRun | undefined> {
+    const version = await this.store.resultsVersion(run.id);
+    const cached = this.#cache.get(run.id);
+    if (cached && cached.version === version) return cached.analysis;
+    const cases = await this.store.runCases(run.id);
+    if (!cases) return undefined;
+    const analysis = this.#analyse(run, cases);
+    this.#cache.set(run.id, { version, analysis });
+    analysis.catch(() => this.#cache.delete(run.id));
+    return analysis;
+  }
+
+  /** The report as `clinval report` would write it now, with the reviewers' latest codes. */
+  async currentReport(analysed: AnalysedRun): Promise<Report> {
+    const { report, details, run } = analysed;
+    if (!report.errorModes) return report;
+    const codes = await this.store.reasoningCodes(run.id);
+    return {
+      ...report,
+      errorModes: errorModeSection({
+        modelIds: run.study.models.map((model) => model.id),
+        pairs: comparisonPairs(run.study),
+        rows: details.rows,
+        codes,
+        alpha: run.study.alpha,
+        level: CONFIDENCE_LEVEL,
+      }),
+    };
+  }
+
+  async #analyse(run: RunRecord, cases: Case[]): Promise<AnalysedRun> {
+    const task = await taskFor(run.study.task);
+    const suite: Suite = { id: run.suite.id, source: run.suite.source, sha256: run.suite.sha256, cases };
+    const { report, details } = analyzeStudy({
+      study: run.study,
+      suite,
+      run: { id: run.id, startedAt: run.startedAt, finishedAt: run.finishedAt, complete: run.complete },
+      results: await this.store.results(run.id),
+      grade: (testCase, completion) => task.grade(testCase, completion, run.study),
+      reasoningCodes: await this.store.reasoningCodes(run.id),
+    });
+    if (run.study.notice) report.notice = run.study.notice;
+    return {
+      run,
+      suite,
+      task,
+      casesById: new Map(cases.map((testCase) => [testCase.id, testCase])),
+      report,
+      details,
+      disagreements: disagreements(details.rows),
+      subgroupValues: subgroupValues(details.rows, run.study.subgroups),
+    };
+  }
+}
+
+function disagreements(rows: readonly CaseRow[]): Set<string> {
+  const outcomes = new Map<string, Set<boolean>>();
+  for (const row of rows) {
+    if (row.sample !== 0 || row.outcome === "error") continue;
+    const seen = outcomes.get(row.case) ?? new Set<boolean>();
+    seen.add(row.outcome === "correct");
+    outcomes.set(row.case, seen);
+  }
+  return new Set([...outcomes].filter(([, seen]) => seen.size > 1).map(([caseId]) => caseId));
+}
+
+function subgroupValues(rows: readonly CaseRow[], fields: readonly string[]): Map<string, string[]> {
+  const values = new Map<string, Set<string>>(fields.map((field) => [field, new Set()]));
+  for (const row of rows) {
+    for (const field of fields) {
+      const value = row.subgroups[field];
+      if (value !== null && value !== undefined) values.get(field)?.add(value);
+    }
+  }
+  return new Map([...values].map(([field, set]) => [field, [...set]]));
+}

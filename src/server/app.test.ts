@@ -1,0 +1,199 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DiagnosisCase } from "../core/case.ts";
+import { cacheKey } from "../runner/cache-key.ts";
+import { openStore, type Store } from "../store/store.ts";
+import { diagnosisTask } from "../tasks/diagnosis/diagnosis-task.ts";
+import { createWorkbench } from "./app.ts";
+import { neutralizeFormula, renderCodesCsv } from "./codes-csv.ts";
+import { promptFor } from "./prompt-check.ts";
+import { seedRuns } from "./workbench.test-support.ts";
+
+let folder: string;
+let store: Store;
+
+beforeAll(async () => {
+  folder = mkdtempSync(join(tmpdir(), "clinval-workbench-"));
+  store = await openStore(join(folder, "clinval.db"));
+  await seedRuns(store, join(folder, "reports"));
+});
+
+afterAll(async () => {
+  await store?.close();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+const GETS = [
+  "/",
+  "/assets/workbench.css",
+  "/assets/workbench.js",
+  "/runs/run-1",
+  "/runs/run-1/cases",
+  "/runs/run-1/cases?outcome=incorrect",
+  "/runs/run-1/cases/c1",
+  "/runs/run-1/cases/c1?print=1",
+  "/runs/run-1/agreement",
+  "/runs/run-1/codes.csv",
+  "/compare?a=run-1&b=run-2",
+  "/no-such-page",
+];
+const POSTS = ["/reviewer", "/runs/run-1/report", "/runs/run-1/cases/c1/codes", "/runs/run-1/reconcile"];
+const UNAUTHORIZED =
+  "401 Unauthorized: open the address with the token printed when `clinval view` started.\n";
+
+function form(fields: Record<string, string>): RequestInit {
+  return {
+    method: "POST",
+    body: new URLSearchParams(fields).toString(),
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+  };
+}
+
+describe("the workbench on a host other than loopback", () => {
+  it("refuses every request without the right token with the same 401 and nothing else", async () => {
+    const { app, token } = createWorkbench({ store, host: "0.0.0.0" });
+    expect(token).toMatch(/^[\w-]{32}$/);
+    const attempts: Array<[string, RequestInit]> = [
+      ...GETS.map((path): [string, RequestInit] => [path, {}]),
+      ...GETS.map((path): [string, RequestInit] => [path, { headers: { Authorization: "Bearer wrong" } }]),
+      ...GETS.map((path): [string, RequestInit] => [
+        `${path}${path.includes("?") ? "&" : "?"}token=wrong`,
+        {},
+      ]),
+      ...GETS.map((path): [string, RequestInit] => [path, { headers: { Cookie: "clinval_token=wrong" } }]),
+      ...POSTS.map((path): [string, RequestInit] => [
+        path,
+        form({ reviewer: "eve", model: "A", sample: "0", code: "other" }),
+      ]),
+    ];
+    const answers = await Promise.all(
+      attempts.map(async ([path, init]) => {
+        const response = await app.request(`http://10.0.0.5:4173${path}`, init);
+        return {
+          status: response.status,
+          type: response.headers.get("content-type"),
+          body: await response.text(),
+        };
+      }),
+    );
+    const refused = { status: 401, type: "text/plain; charset=UTF-8", body: UNAUTHORIZED };
+    expect(answers).toEqual(attempts.map(() => refused));
+    expect(await store.reasoningCodes("run-1")).toEqual([]);
+  });
+
+  it("serves the pages with the token as a bearer header, or as a cookie set once from ?token=", async () => {
+    const { app, token } = createWorkbench({ store, host: "0.0.0.0", token: "s3cret-token" });
+    expect(token).toBe("s3cret-token");
+    const bearer = await app.request("http://10.0.0.5/runs/run-1/cases", {
+      headers: { Authorization: "Bearer s3cret-token" },
+    });
+    expect(bearer.status).toBe(200);
+    expect(await bearer.text()).toContain("Mesenteric adenitis");
+    const first = await app.request("http://10.0.0.5/runs/run-1?token=s3cret-token");
+    expect([first.status, first.headers.get("location")]).toEqual([303, "/runs/run-1"]);
+    expect(first.headers.get("set-cookie")).toBe(
+      "clinval_token=s3cret-token; Path=/; HttpOnly; SameSite=Strict",
+    );
+    const next = await app.request("http://10.0.0.5/runs/run-1", {
+      headers: { Cookie: "clinval_token=s3cret-token" },
+    });
+    expect(next.status).toBe(200);
+  });
+});
+
+describe("the workbench on loopback", () => {
+  it("needs no token, sends its security headers, and refuses another Host name (DNS rebinding)", async () => {
+    const { app, token } = createWorkbench({ store, host: "127.0.0.1" });
+    expect(token).toBeNull();
+    const page = await app.request("http://127.0.0.1:4173/");
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    );
+    const rebound = await app.request("http://attacker.example:4173/runs/run-1");
+    expect([rebound.status, await rebound.text()]).toEqual([403, "403 Forbidden: unexpected Host header.\n"]);
+  });
+
+  it("refuses a form posted without the page's form token (another site posting to the workbench)", async () => {
+    const { app } = createWorkbench({ store, host: "127.0.0.1" });
+    const response = await app.request(
+      "http://127.0.0.1/runs/run-1/cases/c1/codes",
+      form({ model: "A", sample: "0", code: "other" }),
+    );
+    expect(response.status).toBe(403);
+    expect(await store.reasoningCodes("run-1")).toEqual([]);
+  });
+
+  it("rejects a code outside the codebook or for a model the run does not have", async () => {
+    const { app } = createWorkbench({ store, host: "127.0.0.1" });
+    const page = await (await app.request("http://127.0.0.1/")).text();
+    const formToken = /name="formToken" value="([^"]+)"/.exec(page)?.[1] ?? "";
+    const post = (fields: Record<string, string>) =>
+      app.request("http://127.0.0.1/runs/run-1/cases/c1/codes", {
+        ...form({ formToken, ...fields }),
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: "clinval_reviewer=ana" },
+      });
+    const wrongCode = await post({ model: "A", sample: "0", code: "guess" });
+    const wrongModel = await post({ model: "Z", sample: "0", code: "other" });
+    expect([wrongCode.status, await wrongCode.text()]).toEqual([
+      400,
+      "400 Bad Request: not a code of the codebook\n",
+    ]);
+    expect([wrongModel.status, await wrongModel.text()]).toEqual([
+      400,
+      "400 Bad Request: no such model in this run\n",
+    ]);
+    expect(await store.reasoningCodes("run-1")).toEqual([]);
+  });
+});
+
+describe("codes.csv", () => {
+  it("neutralises cells a spreadsheet would run as formulas with a leading single quote", () => {
+    expect(
+      ["=1+1", "+cmd", "-2", "@SUM(A1)", "\tx", "\rx", "plain", "a=b", 3, null, true].map(neutralizeFormula),
+    ).toEqual(["'=1+1", "'+cmd", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "plain", "a=b", 3, null, true]);
+    const csv = renderCodesCsv([
+      {
+        runId: "run-1",
+        modelId: "A",
+        caseId: "c1",
+        sample: 0,
+        reviewer: '=HYPERLINK("http://x")',
+        code: "other",
+        note: '+1, see "step 2"',
+        codedAt: "2025-03-02T09:00:00.000Z",
+        reconciled: false,
+      },
+    ]);
+    expect(csv).toBe(
+      'run,model,case,sample,reviewer,reconciled,code,note,codedAt\r\nrun-1,A,c1,0,"\'=HYPERLINK(""http://x"")",false,other,"\'+1, see ""step 2""",2025-03-02T09:00:00.000Z\r\n',
+    );
+  });
+});
+
+describe("promptFor", () => {
+  it("calls a rebuilt prompt verbatim only when it gives the stored request key", async () => {
+    const [testCase] = (await store.runCases("run-1")) as DiagnosisCase[];
+    const run = await store.getRun("run-1");
+    if (!run) throw new Error("seeded run missing");
+    const spec = run.study.models[0];
+    const messages = diagnosisTask.prompt(testCase, run.study);
+    const storedKey = cacheKey({
+      spec,
+      messages,
+      responseSchema: diagnosisTask.responseSchema(run.study),
+      input: diagnosisTask.caseText(testCase),
+      sample: 0,
+    });
+    const options = { task: diagnosisTask, study: run.study, spec, testCase, sample: 0 };
+    expect(await promptFor({ ...options, storedKey })).toEqual({ messages, verbatim: true, caveat: null });
+    expect(await promptFor({ ...options, storedKey: "0".repeat(64) })).toEqual({
+      messages,
+      verbatim: false,
+      caveat:
+        "rebuilt from the study; it does not give the stored request key, so the prompt template or clinval's prompt has changed since the run",
+    });
+  });
+});

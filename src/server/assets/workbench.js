@@ -1,13 +1,22 @@
 // The workbench's only script: keyboard coding on the case page and printing with everything open.
 // It never builds markup from data; the server renders every page.
+
+// The coding form a key press applies to: the one last clicked or focused, else the first.
+let activeForm = null;
+for (const event of ["pointerdown", "focusin"]) {
+  document.addEventListener(event, (action) => {
+    const form = action.target instanceof Element ? action.target.closest("form.coding") : null;
+    if (form) activeForm = form;
+  });
+}
+
 document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   const target = event.target;
   if (target instanceof HTMLElement && target.closest("input[type=text], textarea, select")) return;
   const number = Number(event.key);
   if (!Number.isInteger(number) || number < 1) return;
-  const forms = [...document.querySelectorAll("form.coding")];
-  const form = forms.find((candidate) => candidate.contains(document.activeElement)) ?? forms[0];
+  const form = activeForm ?? document.querySelector("form.coding");
   const choice = form?.querySelectorAll("input[name=code]")[number - 1];
   if (!choice) return;
   choice.checked = true;

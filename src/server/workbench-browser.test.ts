@@ -168,7 +168,12 @@ describe.skipIf(!existsSync(CHROMIUM))("the workbench in headless Chromium", () 
     ]);
 
     await page.goto(`${workbench.url}compare?a=run-1&b=run-2`);
-    expect(await page.locator("#changed tbody td").allTextContents()).toEqual(["c2", "A", "incorrect", "correct"]);
+    expect(await page.locator("#changed tbody td").allTextContents()).toEqual([
+      "c2",
+      "A",
+      "incorrect",
+      "correct",
+    ]);
 
     const origin = new URL(workbench.url).origin;
     expect(requests.filter((url) => !url.startsWith(origin))).toEqual([]);
@@ -188,14 +193,16 @@ describe.skipIf(!existsSync(CHROMIUM))("the workbench in headless Chromium", () 
     ];
     for (const path of pages) {
       await page.goto(`${workbench.url}${path}`);
-      const markup = await page.evaluate(() => ({
-        images: document.querySelectorAll("img").length,
-        inlineScripts: document.querySelectorAll("script:not([src])").length,
-        scripts: [...document.querySelectorAll("script")].map((script) => script.getAttribute("src")),
-        javascriptLinks: document.querySelectorAll("a[href^='javascript:' i]").length,
-        bold: document.querySelectorAll("main b, body > b").length,
-        hostile: (window as unknown as { hostile?: number }).hostile ?? null,
-      }));
+      const markup = {
+        images: await page.locator("img").count(),
+        inlineScripts: await page.locator("script:not([src])").count(),
+        scripts: await page
+          .locator("script")
+          .evaluateAll((elements) => elements.map((element) => element.getAttribute("src"))),
+        javascriptLinks: await page.locator("a[href^='javascript:' i]").count(),
+        bold: await page.locator("main b, body > b").count(),
+        hostile: await page.evaluate("window.hostile ?? null"),
+      };
       expect(markup).toEqual({
         images: 0,
         inlineScripts: 0,

@@ -26,18 +26,24 @@ export interface AnalysedRun {
  * so each run's analysis is kept until its results change; reviewers' codes are read fresh each time.
  */
 export class RunData {
-  readonly #cache = new Map<string, { version: string; analysis: Promise<AnalysedRun> }>();
+  readonly #cache = new Map<string, { version: string; checkedAt: number; analysis: Promise<AnalysedRun> }>();
 
   constructor(readonly store: Store) {}
 
   async analysed(run: RunRecord): Promise<AnalysedRun | undefined> {
-    const version = await this.store.resultsVersion(run.id);
+    // Nothing else wrote to the store since the analysis was checked: it is current.
+    const counter = await this.store.changeCounter();
     const cached = this.#cache.get(run.id);
-    if (cached && cached.version === version) return cached.analysis;
+    if (cached && cached.checkedAt === counter) return cached.analysis;
+    const version = await this.store.resultsVersion(run.id);
+    if (cached && cached.version === version) {
+      cached.checkedAt = counter;
+      return cached.analysis;
+    }
     const cases = await this.store.runCases(run.id);
     if (!cases) return undefined;
     const analysis = this.#analyse(run, cases);
-    this.#cache.set(run.id, { version, analysis });
+    this.#cache.set(run.id, { version, checkedAt: counter, analysis });
     analysis.catch(() => this.#cache.delete(run.id));
     return analysis;
   }

@@ -4,6 +4,8 @@ import type { Store } from "../store/store.ts";
 import { createWorkbench } from "./app.ts";
 
 export interface RunningWorkbench {
+  /** Analyses the newest run now, so its first page does not wait for the grading. */
+  warm(): Promise<void>;
   /** The address to open, with the token when one is required. */
   url: string;
   token: string | null;
@@ -16,7 +18,7 @@ export function startWorkbench(options: {
   host: string;
   port: number;
 }): Promise<RunningWorkbench> {
-  const { app, token } = createWorkbench({ store: options.store, host: options.host });
+  const { app, token, data } = createWorkbench({ store: options.store, host: options.host });
   return new Promise((resolve, reject) => {
     const server = serve(
       { fetch: app.fetch, hostname: options.host, port: options.port },
@@ -24,6 +26,10 @@ export function startWorkbench(options: {
         const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
         const base = `http://${host}:${info.port}/`;
         resolve({
+          warm: async () => {
+            const [newest] = await options.store.listRuns();
+            if (newest) await data.analysed(newest);
+          },
           url: token === null ? base : `${base}?token=${token}`,
           token,
           close: () =>

@@ -515,6 +515,19 @@ describe("reviewers' reasoning codes", () => {
     const versions = [before, afterFailure, await store.resultsVersion(run.id)];
     expect(new Set(versions).size).toBe(3);
   });
+
+  it("moves the change counter when another process writes to the store, not for its own writes", async () => {
+    const start = await store.changeCounter();
+    await store.saveReasoningCode(code("ana", "none"));
+    expect(await store.changeCounter()).toBe(start);
+    const other = await openStore(store.path);
+    try {
+      await other.saveReasoningCode(code("ben", "none"));
+    } finally {
+      await other.close();
+    }
+    expect(await store.changeCounter()).toBeGreaterThan(start);
+  });
 });
 
 describe("hashStudy", () => {

@@ -107,10 +107,15 @@ export interface Store extends ResponseCache {
   /** The results of one case of a run, for the given models (every sample). */
   caseResults(runId: string, caseId: string, modelIds: readonly string[]): Promise<JobResult[]>;
   /**
-   * Counts that change whenever a run's results do: a cheap check of whether an analysis of the run
-   * is still current.
+   * Counts that change whenever a run's results do (a new result, an error replaced by an answer, the
+   * run finished): whether an analysis of the run is still current.
    */
   resultsVersion(runId: string): Promise<string>;
+  /**
+   * SQLite's `data_version`: changes whenever another connection (another clinval process) commits to
+   * the store. Reading it costs nothing, so callers check it before anything dearer.
+   */
+  changeCounter(): Promise<number>;
   /**
    * Saves a reviewer's code of an answer, replacing that reviewer's earlier code of it. A reconciled
    * code replaces any earlier reconciled code of the answer, whoever wrote it.
@@ -432,14 +437,20 @@ class LibsqlStore implements Store {
 
   async resultsVersion(runId: string): Promise<string> {
     await this.#writes.flush();
+    // Only the start of each row is read (`completion IS NULL` is in the record header), never the answers.
     const result = await this.#client.execute({
-      sql: `SELECT count(*) AS rows, count(completion) AS answered, max(created_at) AS latest,
+      sql: `SELECT count(*) AS rows, total(completion IS NULL) AS failed,
               (SELECT finished_at FROM runs WHERE id = ?) AS finished
             FROM results WHERE run_id = ?`,
       args: [runId, runId],
     });
     const row = result.rows[0];
-    return [row.rows, row.answered, row.latest, row.finished].map(String).join("/");
+    return [row.rows, row.failed, row.finished].map(String).join("/");
+  }
+
+  async changeCounter(): Promise<number> {
+    const result = await this.#client.execute("PRAGMA data_version");
+    return Number(result.rows[0].data_version);
   }
 
   async saveReasoningCode(code: ReasoningCode): Promise<void> {

@@ -60,6 +60,11 @@ export function register(program: Command): void {
         );
       }
       process.stdout.write("Press Ctrl+C to stop.\n");
+      running
+        .warm()
+        .catch((error: Error) =>
+          process.stderr.write(`clinval: analysing the newest run failed: ${error.message}\n`),
+        );
       if (options.open) openInBrowser(running.url);
       await new Promise<void>((resolve) => {
         const stop = () => {

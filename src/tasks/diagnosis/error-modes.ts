@@ -2,7 +2,7 @@ import type { DiagnosisCase } from "../../core/case.ts";
 import type { Completion } from "../../core/chat.ts";
 import type { AutomaticErrorMode } from "../../core/error-modes.ts";
 import type { DiagnosisGrade } from "./diagnosis-grade.ts";
-import { clinicalDictionary, matchAnswer } from "./grade.ts";
+import { type AnswerMatch, clinicalDictionary, answerMatcher } from "./grade.ts";
 import { nameVariants, normalizeDiagnosis, normalizeText } from "./normalize.ts";
 import type { SynonymDictionary } from "./synonym-dictionary.ts";
 
@@ -50,7 +50,7 @@ export function detectErrorModes(
     position: listedAt(name, grade.answers, dictionary),
   }));
   const redFlagReasons: string[] = [];
-  const written = ` ${normalizeText([completion.reasoning ?? "", completion.text].join("\n"))} `;
+  const written = `${reasoning ?? ""} ${normalizeText(completion.text)} `;
   const writtenWords = new Set(
     written
       .split(" ")
@@ -86,10 +86,45 @@ function namesOf(name: string, dictionary: SynonymDictionary): string[] {
   return [...new Set(all.map(normalizeDiagnosis))].filter((key) => key !== "");
 }
 
+type Matcher = (answer: string) => AnswerMatch | null;
+
+/**
+ * Matchers by reference names, and their answers by answer text: every case is flagged once per model,
+ * and the same names and answers come back across models and cases.
+ */
+const matchers = new WeakMap<
+  SynonymDictionary,
+  Map<string, { match: Matcher; answers: Map<string, boolean> }>
+>();
+const MATCHER_LIMIT = 20_000;
+const ANSWER_LIMIT = 200;
+
+function matches(answer: string, names: readonly string[], dictionary: SynonymDictionary): boolean {
+  let byNames = matchers.get(dictionary);
+  if (byNames === undefined) {
+    byNames = new Map();
+    matchers.set(dictionary, byNames);
+  }
+  const key = JSON.stringify(names);
+  let entry = byNames.get(key);
+  if (entry === undefined) {
+    if (byNames.size >= MATCHER_LIMIT) byNames.clear();
+    const [diagnosis, ...accept] = names;
+    entry = { match: answerMatcher({ diagnosis, accept }, dictionary), answers: new Map() };
+    byNames.set(key, entry);
+  }
+  let matched = entry.answers.get(answer);
+  if (matched === undefined) {
+    matched = entry.match(answer) !== null;
+    if (entry.answers.size >= ANSWER_LIMIT) entry.answers.clear();
+    entry.answers.set(answer, matched);
+  }
+  return matched;
+}
+
 /** Index (0-based) of the first listed answer that matches `name` on any rung, or null. */
 function listedAt(name: string, answers: readonly string[], dictionary: SynonymDictionary): number | null {
-  const reference = { diagnosis: name, accept: [] };
-  const index = answers.findIndex((answer) => matchAnswer(answer, reference, dictionary) !== null);
+  const index = answers.findIndex((answer) => matches(answer, [name], dictionary));
   return index === -1 ? null : index;
 }
 
@@ -99,12 +134,8 @@ function isBenignAlternative(
   referenceNames: readonly string[],
   dictionary: SynonymDictionary,
 ): boolean {
-  const dangerous = mustNotMiss.some(
-    (name) => matchAnswer(answer, { diagnosis: name, accept: [] }, dictionary) !== null,
-  );
-  if (dangerous) return false;
-  const [diagnosis, ...accept] = referenceNames;
-  return matchAnswer(answer, { diagnosis, accept }, dictionary) === null;
+  if (mustNotMiss.some((name) => matches(answer, [name], dictionary))) return false;
+  return !matches(answer, referenceNames, dictionary);
 }
 
 /** Words compared by their first five letters, so "tachycardic" meets "tachycardia". */

@@ -239,10 +239,18 @@ function normalize(name: string): string {
 }
 
 function americanSpelling(word: string): string {
-  let result = word;
-  for (const [pattern, replacement] of SPELLING_RULES) result = result.replace(pattern, replacement);
+  let result = americanWords.get(word);
+  if (result === undefined) {
+    result = word;
+    for (const [pattern, replacement] of SPELLING_RULES) result = result.replace(pattern, replacement);
+    if (americanWords.size >= CACHE_LIMIT) americanWords.clear();
+    americanWords.set(word, result);
+  }
   return result;
 }
+
+/** Running text repeats the same words: each is respelled once. */
+const americanWords = new Map<string, string>();
 
 /** "pancreatitis, acute, necrotizing" → "acute necrotizing pancreatitis"; other commas are left alone. */
 function reorderInvertedName(text: string): string {

@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeStudy } from "../analysis/analysis.test-support.ts";
+import { answer } from "../analysis/error-modes.test-support.ts";
 import type { DiagnosisCase } from "../core/case.ts";
+import type { Completion } from "../core/chat.ts";
 import { cacheKey } from "../runner/cache-key.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { diagnosisTask } from "../tasks/diagnosis/diagnosis-task.ts";
@@ -146,6 +149,36 @@ describe("the workbench on loopback", () => {
       "400 Bad Request: no such model in this run\n",
     ]);
     expect(await store.reasoningCodes("run-1")).toEqual([]);
+  });
+});
+
+describe("a triage run in the workbench", () => {
+  it("shows the label given instead of a diagnosis list, and no error-mode coding", async () => {
+    const study = makeStudy({
+      name: "triage",
+      task: "triage",
+      labels: ["negative", "routine", "urgent"],
+      models: [{ id: "clf", provider: "ollama", model: "clf:latest" }],
+    });
+    const testCase = { id: "ct-1", text: "IMPRESSION: Large left pneumothorax.", label: "urgent" };
+    const run = await store.createRun({
+      id: "triage-1",
+      study,
+      studyHash: "t",
+      suite: { id: "ct", source: "ct.jsonl", sha256: "0".repeat(64), cases: [testCase] },
+    });
+    await store.saveResult(run.id, {
+      ...answer("clf", "ct-1", null, []),
+      completion: { ...(answer("clf", "ct-1", null, []).completion as Completion), text: "urgent" },
+    });
+    const { app } = createWorkbench({ store, host: "127.0.0.1" });
+    const table = await app.request("http://127.0.0.1/runs/triage-1/cases");
+    const page = await app.request("http://127.0.0.1/runs/triage-1/cases/ct-1");
+    const text = await page.text();
+    expect([table.status, page.status]).toEqual([200, 200]);
+    expect(text).toContain("Label given: <strong>urgent</strong>");
+    expect(text).toContain('<span class="outcome correct">correct</span>');
+    expect(text).not.toContain('class="coding"');
   });
 });
 

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../test/support/run-cli.ts";
 import { makeStudy } from "../analysis/analysis.test-support.ts";
 import { answer } from "../analysis/error-modes.test-support.ts";
 import type { DiagnosisCase } from "../core/case.ts";
@@ -149,6 +151,27 @@ describe("the workbench on loopback", () => {
       "400 Bad Request: no such model in this run\n",
     ]);
     expect(await store.reasoningCodes("run-1")).toEqual([]);
+  });
+});
+
+describe("the study page", () => {
+  it("shows the report `clinval report` writes, number for number", async () => {
+    const output = join(folder, "cli-report");
+    const cli = await runCli(["report", "run-1", "--store", store.path, "--output", output]);
+    expect([cli.code, cli.stderr]).toEqual([0, ""]);
+    const written = JSON.parse(await readFile(join(output, "report.json"), "utf8"));
+    const { data } = createWorkbench({ store, host: "127.0.0.1" });
+    const run = await store.getRun("run-1");
+    const analysed = run && (await data.analysed(run));
+    if (!analysed) throw new Error("seeded run missing");
+    expect(JSON.parse(JSON.stringify(await data.currentReport(analysed)))).toEqual(written);
+    const { app } = createWorkbench({ store, host: "127.0.0.1" });
+    const page = await (await app.request("http://127.0.0.1/runs/run-1")).text();
+    expect(page).toContain(
+      await readFile(join(output, "report.html"), "utf8").then((html) =>
+        html.slice(html.indexOf("<main>"), html.indexOf("</main>")),
+      ),
+    );
   });
 });
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../test/support/run-cli.ts";
 import { makeStudy } from "../analysis/analysis.test-support.ts";
-import { answer } from "../analysis/error-modes.test-support.ts";
+import { answer, errorModeScenario } from "../analysis/error-modes.test-support.ts";
 import type { DiagnosisCase } from "../core/case.ts";
 import type { Completion } from "../core/chat.ts";
 import { cacheKey } from "../runner/cache-key.ts";
@@ -151,6 +151,64 @@ describe("the workbench on loopback", () => {
       "400 Bad Request: no such model in this run\n",
     ]);
     expect(await store.reasoningCodes("run-1")).toEqual([]);
+  });
+});
+
+describe("the case table", () => {
+  const request = (url: string) => createWorkbench({ store, host: "127.0.0.1" }).app.request(url);
+  async function rows(search: string): Promise<string[]> {
+    const page = await (await request(`http://127.0.0.1/runs/run-1/cases${search}`)).text();
+    return [...page.matchAll(/<tr><td><a href="[^"]+">([^<]+)<\/a><\/td>\s*<td>([^<]+)<\/td>/g)].map(
+      (match) => `${match[2]} ${match[1]}`,
+    );
+  }
+
+  it("filters by disagreement between models, automatic flag, model, rung and subgroup", async () => {
+    expect(await rows("?disagree=yes")).toEqual(["A c1", "A c2", "A c3", "B c1", "B c2", "B c3"]);
+    expect(await rows("?flag=priority-inversion")).toEqual(["A c1", "B c2"]);
+    expect(await rows("?model=B&rung=exact")).toEqual(["B c1", "B c2", "B c4"]);
+    expect(await rows("?outcome=error")).toEqual(["A c4"]);
+    expect(await rows("?code=uncoded&model=A")).toEqual(["A c1", "A c2", "A c3", "A c4"]);
+  });
+
+  it("pages 50 answers at a time", async () => {
+    const { study, suite, results } = errorModeScenario();
+    const cases = Array.from({ length: 30 }, (_, index) => ({
+      ...suite.cases[0],
+      id: `p${String(index).padStart(2, "0")}`,
+    }));
+    const run = await store.createRun({ id: "paged", study, studyHash: "p", suite: { ...suite, cases } });
+    for (const testCase of cases) {
+      for (const modelId of ["A", "B"]) {
+        await store.saveResult(run.id, {
+          ...results[0],
+          modelId,
+          caseId: testCase.id,
+          key: `${modelId}/${testCase.id}`,
+        });
+      }
+    }
+    const page = async (search: string) =>
+      (await request(`http://127.0.0.1/runs/paged/cases${search}`)).text();
+    const first = await page("");
+    const second = await page("?page=2");
+    expect(first.match(/<tr><td>/g)).toHaveLength(50);
+    expect(second.match(/<tr><td>/g)).toHaveLength(10);
+    expect(first).toContain('<p id="count">60 answers; page 1 of 2.</p>');
+    expect(first).toContain('<a href="/runs/paged/cases?page=2" rel="next">');
+    expect(second).toContain('<a href="/runs/paged/cases?page=1" rel="prev">');
+    expect(await page("?page=9")).toContain("page 2 of 2.");
+  });
+});
+
+describe("the case page", () => {
+  it("opens every reasoning and prompt on the printable page", async () => {
+    const { app } = createWorkbench({ store, host: "127.0.0.1" });
+    const screen = await (await app.request("http://127.0.0.1/runs/run-1/cases/c1")).text();
+    const print = await (await app.request("http://127.0.0.1/runs/run-1/cases/c1?print=1")).text();
+    const opened = (page: string) => page.match(/<details class="(?:reasoning|prompt)" open>/g)?.length ?? 0;
+    expect([opened(screen), opened(print)]).toEqual([0, 4]);
+    expect(print).toContain('<a href="/runs/run-1/cases/c1?print=1">printable page</a>');
   });
 });
 

@@ -131,6 +131,38 @@ describe("the workbench on loopback", () => {
     expect(await store.reasoningCodes("run-1")).toEqual([]);
   });
 
+  it("sends the reviewer back only to a path of this server, and ignores a cookie that is not a name", async () => {
+    const { app } = createWorkbench({ store, host: "127.0.0.1" });
+    const page = await (await app.request("http://127.0.0.1/")).text();
+    const formToken = /name="formToken" value="([^"]+)"/.exec(page)?.[1] ?? "";
+    const locations = [];
+    for (const back of [
+      "/runs/run-1/cases?model=A",
+      "//evil.example/",
+      "/\\evil.example/",
+      "https://evil.example/",
+    ]) {
+      const response = await app.request(
+        "http://127.0.0.1/reviewer",
+        form({ formToken, reviewer: " Ana Z ", back }),
+      );
+      locations.push([response.status, response.headers.get("location")]);
+    }
+    expect(locations).toEqual([
+      [303, "/runs/run-1/cases?model=A"],
+      [303, "/"],
+      [303, "/"],
+      [303, "/"],
+    ]);
+    const broken = await app.request("http://127.0.0.1/runs/run-1/cases/c1", {
+      headers: { Cookie: "clinval_reviewer=%E0%A4%A" },
+    });
+    expect([broken.status, (await broken.text()).includes("Enter your name as reviewer")]).toEqual([
+      200,
+      true,
+    ]);
+  });
+
   it("rejects a code outside the codebook or for a model the run does not have", async () => {
     const { app } = createWorkbench({ store, host: "127.0.0.1" });
     const page = await (await app.request("http://127.0.0.1/")).text();

@@ -115,7 +115,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     const url = new URL(c.req.url);
     const reviewer = getCookie(c, REVIEWER_COOKIE);
     return {
-      reviewer: reviewer ? decodeURIComponent(reviewer) : null,
+      reviewer: reviewerName(reviewer),
       formToken,
       here: `${url.pathname}${url.search}`,
     };
@@ -152,7 +152,8 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       path: "/",
     });
     const back = String(body.back ?? "/");
-    return c.redirect(back.startsWith("/") && !back.startsWith("//") ? back : "/", 303);
+    // Only a path of this server: "//host" and "/\\host" would leave it.
+    return c.redirect(/^\/(?![/\\])/.test(back) ? back : "/", 303);
   });
 
   app.get("/runs/:run", async (c) => {
@@ -330,4 +331,15 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   }
 
   return { app, token, data };
+}
+
+/** The reviewer's name from its cookie; null when absent or not a name the workbench set. */
+function reviewerName(cookie: string | undefined): string | null {
+  if (!cookie) return null;
+  try {
+    const name = decodeURIComponent(cookie).trim();
+    return name === "" || name.length > 80 ? null : name;
+  } catch {
+    return null;
+  }
 }

@@ -1,4 +1,4 @@
-// node --expose-gc --import tsx bench/workbench.ts — the workbench on a store with 100,000 answers
+// npm run bench:workbench — the workbench on a store with 100,000 answers
 // (5 models × 20,000 diagnosis cases, each with reasoning). Times, over real HTTP on loopback: the first
 // request (which grades and analyses every answer once), then the case table's first page, a filtered
 // page, and case pages. Results are recorded in BENCHMARKS.md.

@@ -2,7 +2,7 @@ import type { DiagnosisCase } from "../../core/case.ts";
 import type { Completion } from "../../core/chat.ts";
 import type { AutomaticErrorMode } from "../../core/error-modes.ts";
 import type { DiagnosisGrade } from "./diagnosis-grade.ts";
-import { type AnswerMatch, clinicalDictionary, answerMatcher } from "./grade.ts";
+import { type AnswerMatch, answerMatcher, clinicalDictionary } from "./grade.ts";
 import { nameVariants, normalizeDiagnosis, normalizeText } from "./normalize.ts";
 import type { SynonymDictionary } from "./synonym-dictionary.ts";
 

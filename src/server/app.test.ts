@@ -40,11 +40,18 @@ const GETS = [
   "/runs/run-1/cases/c1",
   "/runs/run-1/cases/c1?print=1",
   "/runs/run-1/agreement",
+  "/runs/run-1/review",
   "/runs/run-1/codes.csv",
   "/compare?a=run-1&b=run-2",
   "/no-such-page",
 ];
-const POSTS = ["/reviewer", "/runs/run-1/report", "/runs/run-1/cases/c1/codes", "/runs/run-1/reconcile"];
+const POSTS = [
+  "/reviewer",
+  "/runs/run-1/report",
+  "/runs/run-1/cases/c1/codes",
+  "/runs/run-1/reconcile",
+  "/runs/run-1/review",
+];
 const UNAUTHORIZED =
   "401 Unauthorized: open the address with the token printed when `clinval view` started.\n";
 
@@ -161,6 +168,31 @@ describe("the workbench on loopback", () => {
       200,
       true,
     ]);
+  });
+
+  it("records a clinician decision only on a pair the run has pending, and only one of the four decisions", async () => {
+    const { app } = createWorkbench({ store, host: "127.0.0.1" });
+    const page = await (await app.request("http://127.0.0.1/")).text();
+    const formToken = /name="formToken" value="([^"]+)"/.exec(page)?.[1] ?? "";
+    const decide = async (fields: Record<string, string>) => {
+      const response = await app.request("http://127.0.0.1/runs/run-1/review", {
+        ...form({ formToken, ...fields }),
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: "clinval_reviewer=ana" },
+      });
+      return [response.status, await response.text()];
+    };
+    expect(await decide({ reference: "Acute appendicitis", answer: "Flu", decision: "correct" })).toEqual([
+      400,
+      "400 Bad Request: this pair is not awaiting a decision in this run\n",
+    ]);
+    expect(
+      await decide({ reference: "Acute appendicitis", answer: "Mesenteric adenitis", decision: "maybe" }),
+    ).toEqual([400, "400 Bad Request: not a decision\n"]);
+    expect(await store.adjudications()).toEqual([]);
+    const queue = await (
+      await app.request("http://127.0.0.1/runs/run-1/review", { headers: { Cookie: "clinval_reviewer=ana" } })
+    ).text();
+    expect(queue).toContain('<td>Acute appendicitis</td><td class="answer">Mesenteric adenitis</td>');
   });
 
   it("rejects a code outside the codebook or for a model the run does not have", async () => {

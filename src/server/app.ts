@@ -2,8 +2,10 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { type Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import { CLINICIAN_DECISIONS, type ClinicianDecision, pairKey } from "../core/adjudication.ts";
 import type { Case } from "../core/case.ts";
 import { isReasoningCode } from "../core/error-modes.ts";
+import { recordDecision } from "../judge/run-decisions.ts";
 import { writeReports } from "../report/write-reports.ts";
 import type { RunRecord, Store } from "../store/store.ts";
 import { renderCodesCsv } from "./codes-csv.ts";
@@ -13,6 +15,7 @@ import { type CaseAnswer, casePage, gradeAnswer } from "./pages/case-page.ts";
 import { casesPage, parseFilters, settledCodes } from "./pages/cases-page.ts";
 import { comparePage } from "./pages/compare-page.ts";
 import { layout, type PageContext } from "./pages/layout.ts";
+import { reviewPage } from "./pages/review-page.ts";
 import { runsPage } from "./pages/runs-page.ts";
 import { studyPage } from "./pages/study-page.ts";
 import { promptFor } from "./prompt-check.ts";
@@ -203,6 +206,48 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       `/runs/${encodeURIComponent(found.run.id)}/cases/${encodeURIComponent(testCase.id)}`,
       303,
     );
+  });
+
+  app.get("/runs/:run/review", async (c) => {
+    const run = await store.getRun(c.req.param("run"));
+    if (!run) return notFound(c, "No such run in the store.");
+    if (run.study.task !== "diagnosis") {
+      return page(
+        c,
+        `Review queue of ${run.id}`,
+        html`<p>Only diagnosis answers are adjudicated.</p>`,
+        run.id,
+      );
+    }
+    const body = reviewPage(pageContext(c), run.id, await data.pendingPairs(run));
+    return page(c, `Review queue of ${run.id}`, body, run.id);
+  });
+
+  app.post("/runs/:run/review", async (c) => {
+    const run = await store.getRun(c.req.param("run"));
+    if (!run) return notFound(c, "No such run in the store.");
+    const reviewer = pageContext(c).reviewer;
+    if (reviewer === null) return badRequest(c, "enter your name as reviewer first");
+    const body = await c.req.parseBody();
+    const decision = String(body.decision ?? "");
+    const reference = String(body.reference ?? "");
+    const answer = String(body.answer ?? "");
+    if (!(CLINICIAN_DECISIONS as readonly string[]).includes(decision))
+      return badRequest(c, "not a decision");
+    const pending = await data.pendingPairs(run);
+    if (!pending.some((pair) => pairKey(pair.reference, pair.answer) === pairKey(reference, answer))) {
+      return badRequest(c, "this pair is not awaiting a decision in this run");
+    }
+    await recordDecision(store, {
+      reference,
+      answer,
+      decision: decision as ClinicianDecision,
+      reviewer,
+      decidedAt: new Date().toISOString(),
+      note: null,
+    });
+    data.forgetAnalyses();
+    return c.redirect(`/runs/${encodeURIComponent(run.id)}/review`, 303);
   });
 
   app.get("/runs/:run/agreement", async (c) => {

@@ -1,8 +1,12 @@
 import { errorModeSection } from "../analysis/error-modes.ts";
-import { analyzeStudy, CONFIDENCE_LEVEL } from "../analysis/index.ts";
+import { CONFIDENCE_LEVEL } from "../analysis/index.ts";
 import type { CaseRow, Report, ReportDetails } from "../analysis/report-types.ts";
+import { analyzeStoredRun } from "../cli/build-report.ts";
+import { pairKey } from "../core/adjudication.ts";
 import type { Case, Suite } from "../core/case.ts";
 import { comparisonPairs } from "../core/study.ts";
+import type { PendingPair } from "../judge/answer-pairs.ts";
+import { listPendingPairs } from "../judge/run-decisions.ts";
 import type { RunRecord, Store } from "../store/store.ts";
 import { taskFor } from "../tasks/index.ts";
 import type { Task } from "../tasks/task.ts";
@@ -30,12 +34,49 @@ export class RunData {
 
   constructor(readonly store: Store) {}
 
+  readonly #pending = new Map<string, { version: string; pairs: Promise<PendingPair[]> }>();
+
+  /** Forgets every analysis: a clinician decision recorded here changes the grading of every run. */
+  forgetAnalyses(): void {
+    this.#cache.clear();
+  }
+
+  /**
+   * The run's pairs awaiting a clinician, without those decided since they were listed (listing grades
+   * every answer, so it is done once per change of the run's results or judge verdicts).
+   */
+  async pendingPairs(run: RunRecord): Promise<PendingPair[]> {
+    const version = await this.#gradingInputs(run.id);
+    let cached = this.#pending.get(run.id);
+    if (!cached || cached.version !== version) {
+      cached = { version, pairs: listPendingPairs(this.store, run.id) };
+      this.#pending.set(run.id, cached);
+      cached.pairs.catch(() => this.#pending.delete(run.id));
+    }
+    const decided = new Set(
+      (await this.store.adjudications()).map((decision) => pairKey(decision.reference, decision.answer)),
+    );
+    return (await cached.pairs).filter((pair) => !decided.has(pairKey(pair.reference, pair.answer)));
+  }
+
+  /** The run's results and judge verdicts, as a string that changes when they do. */
+  async #gradingInputs(runId: string): Promise<string> {
+    const verdicts = await this.store.judgeVerdicts(runId);
+    const failed = verdicts.filter((verdict) => verdict.verdict === null).length;
+    return `${await this.store.resultsVersion(runId)}/${verdicts.length}/${failed}`;
+  }
+
   async analysed(run: RunRecord): Promise<AnalysedRun | undefined> {
     // Nothing else wrote to the store since the analysis was checked: it is current.
     const counter = await this.store.changeCounter();
     const cached = this.#cache.get(run.id);
     if (cached && cached.checkedAt === counter) return cached.analysis;
-    const version = await this.store.resultsVersion(run.id);
+    const adjudications = await this.store.adjudications();
+    const latest = adjudications.reduce(
+      (last, decision) => (decision.decidedAt > last ? decision.decidedAt : last),
+      "",
+    );
+    const version = `${await this.#gradingInputs(run.id)}/${adjudications.length}/${latest}`;
     if (cached && cached.version === version) {
       cached.checkedAt = counter;
       return cached.analysis;
@@ -69,15 +110,14 @@ export class RunData {
   async #analyse(run: RunRecord, cases: Case[]): Promise<AnalysedRun> {
     const task = await taskFor(run.study.task);
     const suite: Suite = { id: run.suite.id, source: run.suite.source, sha256: run.suite.sha256, cases };
-    const { report, details } = analyzeStudy({
+    const { report, details } = await analyzeStoredRun({
+      store: this.store,
+      run,
       study: run.study,
       suite,
-      run: { id: run.id, startedAt: run.startedAt, finishedAt: run.finishedAt, complete: run.complete },
-      results: await this.store.results(run.id),
-      grade: (testCase, completion) => task.grade(testCase, completion, run.study),
-      reasoningCodes: await this.store.reasoningCodes(run.id),
+      task,
+      primary: "strict",
     });
-    if (run.study.notice) report.notice = run.study.notice;
     return {
       run,
       suite,

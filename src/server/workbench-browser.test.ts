@@ -48,9 +48,15 @@ describe.skipIf(!existsSync(CHROMIUM))("the workbench in headless Chromium", () 
     return { page, requests, dialogs };
   }
 
+  /** Does what posts a form and waits for the page it leads to (often the same address) to load. */
+  async function submitted(page: Page, action: () => Promise<void>): Promise<void> {
+    await Promise.all([page.waitForEvent("framenavigated"), action()]);
+    await page.waitForLoadState("load");
+  }
+
   async function setReviewer(page: Page, name: string): Promise<void> {
     await page.fill("#reviewer-name", name);
-    await Promise.all([page.waitForURL(/.*/), page.click("header.bar button[type=submit]")]);
+    await submitted(page, () => page.click("header.bar button[type=submit]"));
   }
 
   async function rebuild(page: Page, runId: string): Promise<Report> {
@@ -63,10 +69,10 @@ describe.skipIf(!existsSync(CHROMIUM))("the workbench in headless Chromium", () 
     const form = page.locator(`form.coding[data-model="${model}"]`);
     await form.locator("legend").click();
     await page.keyboard.press(key);
-    await Promise.all([page.waitForURL(/\/cases\/c1$/), form.locator("button[type=submit]").click()]);
+    await submitted(page, () => form.locator("button[type=submit]").click());
   }
 
-  it("opens a run, filters to incorrect answers, reads both models' reasoning, codes as two reviewers, sees kappa and the rebuilt report", async () => {
+  it("opens a run, filters to incorrect answers, reads both models' reasoning, codes as two reviewers, sees kappa, adjudicates a pair and sees the rebuilt report", async () => {
     const { page, requests, dialogs } = await openPage();
     const before = await rebuild(page, "run-1");
     expect(before.errorModes?.reviewers.models.map((model) => model.n)).toEqual([0, 0]);
@@ -136,10 +142,33 @@ describe.skipIf(!existsSync(CHROMIUM))("the workbench in headless Chromium", () 
     await page.goto(`${workbench.url}runs/run-1/agreement`);
     expect(await page.locator("#agreement tbody tr").allTextContents()).toEqual(["ana and ben250.0%0.333"]);
     await page.selectOption("#reconciliation select[name=code]", "reasoning-drift");
-    await Promise.all([page.waitForURL(/\/agreement$/), page.click("#reconciliation button[type=submit]")]);
+    await submitted(page, () => page.click("#reconciliation button[type=submit]"));
     expect(await page.locator("#reconciliation tbody tr td:last-child span").textContent()).toBe("by ben");
 
+    // A clinician decides a pending pair with one key press on its row: "Mesenteric adenitis" counts as correct.
+    await page.goto(`${workbench.url}runs/run-1/review`);
+    const pendingBefore = await page.locator("#review tbody tr").count();
+    const row = page.locator("#review tbody tr", { hasText: "Mesenteric adenitis" });
+    expect(await row.locator("td").first().textContent()).toBe("Acute appendicitis");
+    await row.locator("td.answer").click();
+    await submitted(page, () => page.keyboard.press("1"));
+    expect(await page.locator("#review tbody tr").count()).toBe(pendingBefore - 1);
+    expect(await page.locator("#review tbody tr", { hasText: "Mesenteric adenitis" }).count()).toBe(0);
+    expect(await store.adjudications()).toEqual([
+      {
+        reference: "Acute appendicitis",
+        answer: "Mesenteric adenitis",
+        decision: "correct",
+        reviewer: "ben",
+        decidedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        note: null,
+      },
+    ]);
+
     const after = await rebuild(page, "run-1");
+    // A's c1 now counts as correct: 2 of 3 answered cases instead of 1.
+    expect([before.models[0].accuracy?.x, after.models[0].accuracy?.x]).toEqual([1, 2]);
+    expect(after.agreement?.adjudicated).toBe(1);
     expect(
       after.errorModes?.reviewers.models.map((model) => [model.id, model.n, model.counts["reasoning-drift"]]),
     ).toEqual([
@@ -222,7 +251,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the workbench in headless Chromium", () 
     const form = page.locator('form.coding[data-model="A"]');
     await form.locator("input[value=other]").check();
     await form.locator("textarea").fill(HOSTILE);
-    await Promise.all([page.waitForURL(/hostile-1$/), form.locator("button[type=submit]").click()]);
+    await submitted(page, () => form.locator("button[type=submit]").click());
     expect(await page.locator('form.coding[data-model="A"] textarea').inputValue()).toBe(HOSTILE);
     expect(await page.locator("form.coding").count()).toBe(2);
     await page.goto(`${workbench.url}runs/hostile/cases`);

@@ -14,6 +14,7 @@ export function layout(context: PageContext, title: string, body: SafeHtml, runI
   const runLinks = runId
     ? html`<a href="/runs/${encodeURIComponent(runId)}">Study</a>
         <a href="/runs/${encodeURIComponent(runId)}/cases">Cases</a>
+        <a href="/runs/${encodeURIComponent(runId)}/review">Review queue</a>
         <a href="/runs/${encodeURIComponent(runId)}/agreement">Reviewers</a>`
     : "";
   return `<!doctype html>\n${html`<html lang="en">

@@ -18,7 +18,7 @@ export async function studyPage(
   const id = encodeURIComponent(runId);
   const bar = html`<nav style="display:flex;flex-wrap:wrap;gap:16px;align-items:center;padding:8px 32px;background:#1d2327;color:#fff;font:600 14px system-ui,sans-serif">
 <a style="color:#fff" href="/">clinval runs</a><a style="color:#fff" href="/runs/${id}/cases">Cases</a>
-<a style="color:#fff" href="/runs/${id}/agreement">Reviewers</a><a style="color:#fff" href="/runs/${id}/codes.csv">codes.csv</a>
+<a style="color:#fff" href="/runs/${id}/review">Review queue</a><a style="color:#fff" href="/runs/${id}/agreement">Reviewers</a><a style="color:#fff" href="/runs/${id}/codes.csv">codes.csv</a>
 <form method="post" action="/runs/${id}/report" style="margin-left:auto">
 <input type="hidden" name="formToken" value="${context.formToken}">
 <button type="submit" id="rebuild">Rebuild report files</button></form></nav>

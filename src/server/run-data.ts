@@ -72,10 +72,11 @@ export class RunData {
     const cached = this.#cache.get(run.id);
     if (cached && cached.checkedAt === counter) return cached.analysis;
     const adjudications = await this.store.adjudications();
-    const latest = adjudications.reduce(
-      (last, decision) => (decision.decidedAt > last ? decision.decidedAt : last),
-      "",
-    );
+    const latest =
+      adjudications
+        .map((decision) => decision.decidedAt)
+        .sort()
+        .at(-1) ?? "";
     const version = `${await this.#gradingInputs(run.id)}/${adjudications.length}/${latest}`;
     if (cached && cached.version === version) {
       cached.checkedAt = counter;

@@ -5,7 +5,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import { CLINICIAN_DECISIONS, type ClinicianDecision, pairKey } from "../core/adjudication.ts";
 import type { Case } from "../core/case.ts";
 import { isReasoningCode } from "../core/error-modes.ts";
-import { recordDecision } from "../judge/run-decisions.ts";
+import { loadRunDecisions, recordDecision } from "../judge/run-decisions.ts";
 import { writeReports } from "../report/write-reports.ts";
 import type { RunRecord, Store } from "../store/store.ts";
 import { renderCodesCsv } from "./codes-csv.ts";
@@ -309,6 +309,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       run.study.models.map((model) => model.id),
     );
     const codes = reviewer === null ? [] : await store.reasoningCodes(run.id, testCase.id);
+    const { decisions } = await loadRunDecisions(store, run.id);
     const latest = new Map<string, (typeof results)[number]>();
     for (const result of results) {
       const key = `${result.modelId}\u0000${result.sample}`;
@@ -320,7 +321,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     for (const result of [...latest.values()].sort((a, b) => a.sample - b.sample)) {
       const spec = run.study.models.find((model) => model.id === result.modelId);
       if (!spec) continue;
-      const graded = result.completion ? gradeAnswer(analysed, testCase, result.completion) : null;
+      const graded = result.completion ? gradeAnswer(analysed, testCase, result.completion, decisions) : null;
       answers.push({
         result,
         grade: graded?.grade ?? null,

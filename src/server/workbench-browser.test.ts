@@ -165,6 +165,13 @@ describe.skipIf(!existsSync(CHROMIUM))("the workbench in headless Chromium", () 
       },
     ]);
 
+    await page.goto(`${workbench.url}runs/run-1/cases/c1`);
+    const modelA = page.locator("section.model[data-model=A]");
+    expect(await modelA.locator("h4 .outcome").textContent()).toBe("correct");
+    expect(await modelA.locator("ol.extracted li").first().textContent()).toBe(
+      "Mesenteric adenitis clinician correct",
+    );
+
     const after = await rebuild(page, "run-1");
     // A's c1 now counts as correct: 2 of 3 answered cases instead of 1.
     expect([before.models[0].accuracy?.x, after.models[0].accuracy?.x]).toEqual([1, 2]);

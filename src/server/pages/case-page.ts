@@ -1,4 +1,5 @@
 import { describeFailure } from "../../analysis/graded-job.ts";
+import type { StoredDecisions } from "../../core/adjudication.ts";
 import type { Case, DiagnosisCase } from "../../core/case.ts";
 import type { Completion } from "../../core/chat.ts";
 import { CODE_LABELS, REASONING_CODES, type ReasoningCode } from "../../core/error-modes.ts";
@@ -24,13 +25,14 @@ export interface CaseAnswer {
 
 const CASE_TEXT_FIELDS = new Set(["id", "presentation", "text"]);
 
-/** Grades each stored answer of a case and pre-flags its error modes. */
+/** Grades a stored answer of a case with the store's decisions and pre-flags its error modes. */
 export function gradeAnswer(
   analysed: AnalysedRun,
   testCase: Case,
   completion: Completion,
+  decisions: StoredDecisions,
 ): { grade: Grade; flags: ErrorModeFlag[] } {
-  const grade = analysed.task.grade(testCase, completion, analysed.run.study);
+  const grade = analysed.task.grade(testCase, completion, analysed.run.study, decisions);
   const flags =
     analysed.run.study.task === "diagnosis"
       ? detectErrorModes(testCase as DiagnosisCase, completion, grade as DiagnosisGrade)
@@ -55,11 +57,17 @@ function extractedList(analysed: AnalysedRun, testCase: Case, grade: Grade): Saf
     accept: Array.isArray(testCase.accept) ? testCase.accept.map(String) : [],
   };
   return html`<ol class="extracted">${diagnosis.answers.map((item) => {
+    // The grade's own step for the answers grading looked at; the ladder's match for the rest.
+    const step = diagnosis.ladder?.find((candidate) => candidate.answer === item);
     const match = analysed.run.study.task === "diagnosis" ? matchAnswer(item, reference) : null;
-    const rung = match
-      ? html` <span class="rung">${match.rung} → ${match.reference}${match.rung === "fuzzy" ? ` (${match.similarity})` : ""}</span>`
-      : html` <span class="rung muted">no match</span>`;
-    return html`<li>${item}${rung}</li>`;
+    const rungName = step ? step.rung : (match?.rung ?? null);
+    if (rungName === null) return html`<li>${item} <span class="rung muted">no match</span></li>`;
+    const concept = match ? ` → ${match.reference}` : "";
+    const similarity = rungName === "fuzzy" && match ? ` (${match.similarity})` : "";
+    const decided = step?.decision
+      ? html` <span class="muted">${step.decision}${step.rationale ? ` — ${step.rationale}` : ""}</span>`
+      : "";
+    return html`<li>${item} <span class="rung">${rungName}${concept}${similarity}</span>${decided}</li>`;
   })}</ol>`;
 }
 

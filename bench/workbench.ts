@@ -103,7 +103,8 @@ console.log(
 const workbench = await startWorkbench({ store, host: "127.0.0.1", port: 0 });
 async function time(path: string): Promise<number> {
   const begun = performance.now();
-  const response = await fetch(`${workbench.url}${path}`);
+  // A reviewer named, so that pages show their forms (the review queue shows its pairs only then).
+  const response = await fetch(`${workbench.url}${path}`, { headers: { Cookie: "clinval_reviewer=bench" } });
   await response.text();
   if (response.status !== 200) throw new Error(`${path}: HTTP ${response.status}`);
   return performance.now() - begun;
@@ -133,6 +134,13 @@ for (let repeat = 0; repeat < REPEATS; repeat++) {
   );
   casePages.push(await time(`runs/${run.id}/cases/case-${(repeat * 7919) % CASES}`));
 }
+const firstQueue = await time(`runs/${run.id}/review`);
+console.log(
+  `review queue, first request (lists the pending pairs of every answer once): ${(firstQueue / 1000).toFixed(1)} s`,
+);
+const queue: number[] = [];
+for (let repeat = 0; repeat < REPEATS; repeat++) queue.push(await time(`runs/${run.id}/review`));
+summary("review queue", queue);
 summary("case table, first page", casesPage);
 summary("case table, filtered, page 3", filtered);
 summary("case page (5 models)", casePages);

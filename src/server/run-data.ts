@@ -34,7 +34,10 @@ export class RunData {
 
   constructor(readonly store: Store) {}
 
-  readonly #pending = new Map<string, { version: string; pairs: Promise<PendingPair[]> }>();
+  readonly #pending = new Map<
+    string,
+    { version: string; checkedAt: number; pairs: Promise<PendingPair[]> }
+  >();
 
   /** Forgets every analysis: a clinician decision recorded here changes the grading of every run. */
   forgetAnalyses(): void {
@@ -46,12 +49,16 @@ export class RunData {
    * every answer, so it is done once per change of the run's results or judge verdicts).
    */
   async pendingPairs(run: RunRecord): Promise<PendingPair[]> {
-    const version = await this.#gradingInputs(run.id);
+    const counter = await this.store.changeCounter();
     let cached = this.#pending.get(run.id);
-    if (!cached || cached.version !== version) {
-      cached = { version, pairs: listPendingPairs(this.store, run.id) };
-      this.#pending.set(run.id, cached);
-      cached.pairs.catch(() => this.#pending.delete(run.id));
+    if (!cached || cached.checkedAt !== counter) {
+      const version = await this.#gradingInputs(run.id);
+      if (cached && cached.version === version) cached.checkedAt = counter;
+      else {
+        cached = { version, checkedAt: counter, pairs: listPendingPairs(this.store, run.id) };
+        this.#pending.set(run.id, cached);
+        cached.pairs.catch(() => this.#pending.delete(run.id));
+      }
     }
     const decided = new Set(
       (await this.store.adjudications()).map((decision) => pairKey(decision.reference, decision.answer)),

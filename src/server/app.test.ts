@@ -12,7 +12,7 @@ import { cacheKey } from "../runner/cache-key.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { diagnosisTask } from "../tasks/diagnosis/diagnosis-task.ts";
 import { createWorkbench } from "./app.ts";
-import { renderCodesCsv } from "./codes-csv.ts";
+import { renderAdjudicationsCsv, renderCodesCsv } from "./codes-csv.ts";
 import { promptFor } from "./prompt-check.ts";
 import { seedRuns } from "./workbench.test-support.ts";
 
@@ -42,6 +42,7 @@ const GETS = [
   "/runs/run-1/agreement",
   "/runs/run-1/review",
   "/runs/run-1/codes.csv",
+  "/adjudications.csv",
   "/compare?a=run-1&b=run-2",
   "/no-such-page",
 ];
@@ -344,6 +345,25 @@ describe("codes.csv", () => {
     ]);
     expect(csv).toBe(
       'run,model,case,sample,reviewer,reconciled,code,note,codedAt\r\nrun-1,A,c1,0,"\'=HYPERLINK(""http://x"")",false,other,"\'+1, see ""step 2""",2025-03-02T09:00:00.000Z\r\n',
+    );
+  });
+});
+
+describe("adjudications.csv", () => {
+  it("writes every clinician decision, formula-like cells behind a single quote", () => {
+    expect(
+      renderAdjudicationsCsv([
+        {
+          reference: "Acute appendicitis",
+          answer: "=cmd|' /C calc'!A0",
+          decision: "incorrect",
+          reviewer: "Dr Rossi",
+          decidedAt: "2025-03-02T09:00:00.000Z",
+          note: null,
+        },
+      ]),
+    ).toBe(
+      "reference,answer,decision,reviewer,decidedAt,note\r\nAcute appendicitis,'=cmd|' /C calc'!A0,incorrect,Dr Rossi,2025-03-02T09:00:00.000Z,\r\n",
     );
   });
 });

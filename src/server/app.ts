@@ -8,7 +8,7 @@ import { isReasoningCode } from "../core/error-modes.ts";
 import { loadRunDecisions, recordDecision } from "../judge/run-decisions.ts";
 import { writeReports } from "../report/write-reports.ts";
 import type { RunRecord, Store } from "../store/store.ts";
-import { renderCodesCsv } from "./codes-csv.ts";
+import { renderAdjudicationsCsv, renderCodesCsv } from "./codes-csv.ts";
 import { html } from "./html.ts";
 import { agreementPage, disagreements } from "./pages/agreement-page.ts";
 import { type CaseAnswer, casePage, gradeAnswer } from "./pages/case-page.ts";
@@ -280,6 +280,13 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       "Content-Disposition": `attachment; filename="codes-${run.id.replace(/[^\w.-]/g, "_")}.csv"`,
     });
   });
+
+  app.get("/adjudications.csv", async (c) =>
+    c.body(renderAdjudicationsCsv(await store.adjudications()), 200, {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": 'attachment; filename="adjudications.csv"',
+    }),
+  );
 
   app.get("/compare", async (c) => {
     const [first, second] = await Promise.all(

@@ -1,3 +1,4 @@
+import type { Adjudication } from "../core/adjudication.ts";
 import type { ReasoningCode } from "../core/error-modes.ts";
 import { toCsv } from "../report/csv.ts";
 
@@ -30,6 +31,23 @@ export function renderCodesCsv(codes: readonly ReasoningCode[]): string {
       code.code,
       code.note,
       code.codedAt,
+    ]),
+  );
+}
+
+export const ADJUDICATION_COLUMNS = ["reference", "answer", "decision", "reviewer", "decidedAt", "note"];
+
+/** Every clinician decision in the store (they hold for every run), oldest first, for R or SPSS. */
+export function renderAdjudicationsCsv(decisions: readonly Adjudication[]): string {
+  return toCsv(
+    ADJUDICATION_COLUMNS,
+    decisions.map((decision) => [
+      decision.reference,
+      decision.answer,
+      decision.decision,
+      decision.reviewer,
+      decision.decidedAt,
+      decision.note,
     ]),
   );
 }

@@ -165,6 +165,13 @@ describe.skipIf(!existsSync(CHROMIUM))("the workbench in headless Chromium", () 
       },
     ]);
 
+    const decisions = await (await page.request.get(`${workbench.url}adjudications.csv`)).text();
+    expect(decisions.split("\r\n").map((line) => line.split(",").slice(0, 4).join(","))).toEqual([
+      "reference,answer,decision,reviewer",
+      "Acute appendicitis,Mesenteric adenitis,correct,ben",
+      "",
+    ]);
+
     await page.goto(`${workbench.url}runs/run-1/cases/c1`);
     const modelA = page.locator("section.model[data-model=A]");
     expect(await modelA.locator("h4 .outcome").textContent()).toBe("correct");

@@ -18,11 +18,13 @@ const REASONS: Record<PendingPair["reason"], string> = {
  */
 export function reviewPage(context: PageContext, runId: string, pending: readonly PendingPair[]): SafeHtml {
   const action = `/runs/${encodeURIComponent(runId)}/review`;
-  if (pending.length === 0) return html`<p id="review-empty">No pair awaits a clinician's decision.</p>`;
+  const exported = html`<p><a href="/adjudications.csv">Download every clinician decision as CSV</a></p>`;
+  if (pending.length === 0)
+    return html`${exported}<p id="review-empty">No pair awaits a clinician's decision.</p>`;
   if (context.reviewer === null) {
     return html`<p class="notice">Enter your name as reviewer (top right) to decide pairs; ${pending.length} await a decision.</p>`;
   }
-  return html`<p id="review-count">${pending.length} pair${pending.length === 1 ? "" : "s"} await a decision. Keys: ${CLINICIAN_DECISIONS.map(
+  return html`${exported}<p id="review-count">${pending.length} pair${pending.length === 1 ? "" : "s"} await a decision. Keys: ${CLINICIAN_DECISIONS.map(
     (decision, index) => `${index + 1} ${decision}`,
   ).join(" · ")}.</p>
 <table id="review"><thead><tr><th>Reference</th><th>Answer</th><th>Why pending</th><th class="num">Answers</th><th>Models</th><th>Decision</th></tr></thead>

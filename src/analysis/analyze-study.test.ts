@@ -423,6 +423,7 @@ describe("analyzeStudy on scripted results", () => {
       tokens: { prompt: 10, completion: 20, reasoning: null },
       error: null,
       subgroups: { incidence: "rare" },
+      errorModes: [],
     });
     expect(details.rows[8]).toEqual({
       model: "A",
@@ -440,6 +441,7 @@ describe("analyzeStudy on scripted results", () => {
       tokens: { prompt: null, completion: null, reasoning: null },
       error: "http 503: Service Unavailable (after 5 attempts)",
       subgroups: { incidence: "rare" },
+      errorModes: [],
     });
     expect(details.rows[11].subgroups).toEqual({ incidence: null });
   });

@@ -1,10 +1,12 @@
 import type { Case, Suite } from "../core/case.ts";
 import type { Completion, ModelIdentity } from "../core/chat.ts";
+import type { ReasoningCode } from "../core/error-modes.ts";
 import { InputError } from "../core/errors.ts";
 import { confidenceLevel, DEFAULT_TRIAGE_LABELS, declaredComparisons, type Study } from "../core/study.ts";
 import type { JobResult } from "../runner/job-result.ts";
 import type { Grade } from "../tasks/task.ts";
 import { adjustFamily, type CountsByModel, comparePair, type UnadjustedComparison } from "./comparisons.ts";
+import { errorModeSection } from "./error-modes.ts";
 import { describeFailure, type GradedJob, isAnswered, NOT_RUN_CAUSE } from "./graded-job.ts";
 import { interactionsOf } from "./interactions.ts";
 import { type SummaryContext, summarizeModel } from "./model-summary.ts";
@@ -38,6 +40,8 @@ export interface AnalysisInput {
   identities?: ReadonlyMap<string, ModelIdentity>;
   /** Grading of the primary analysis; default strict. */
   primary?: Grading;
+  /** Reviewers' reasoning error-mode codes of this run (diagnosis studies). */
+  reasoningCodes?: readonly ReasoningCode[];
 }
 
 /**
@@ -206,6 +210,16 @@ export function analyzeStudy(input: AnalysisInput): StudyAnalysis {
   const rows = [...jobsByModel.values()].flatMap((jobs) =>
     jobs.map((job) => caseRow(job, study.subgroups, measures)),
   );
+  if (measures.errorModes) {
+    report.errorModes = errorModeSection({
+      modelIds: study.models.map((model) => model.id),
+      pairs: declared.map((pair): [string, string] => [pair.a, pair.b]),
+      rows,
+      codes: input.reasoningCodes ?? [],
+      alpha: study.alpha,
+      level,
+    });
+  }
   return { report, details: { rows } };
 }
 
@@ -310,7 +324,7 @@ function countsByModel(
 
 function caseRow(job: GradedJob, subgroupFields: readonly string[], measures: TaskMeasures): CaseRow {
   const answered = isAnswered(job);
-  return {
+  const row: CaseRow = {
     model: job.modelId,
     case: job.testCase.id,
     sample: job.sample,
@@ -321,4 +335,8 @@ function caseRow(job: GradedJob, subgroupFields: readonly string[], measures: Ta
     error: answered ? null : job.cause,
     subgroups: Object.fromEntries(subgroupFields.map((field) => [field, subgroupValue(job.testCase, field)])),
   };
+  if (measures.errorModes) {
+    row.errorModes = answered ? measures.errorModes(job.testCase, job.completion, job.grade) : [];
+  }
+  return row;
 }

@@ -1,6 +1,7 @@
-import type { Case } from "../core/case.ts";
+import type { Case, DiagnosisCase } from "../core/case.ts";
 import { ClinvalError } from "../core/errors.ts";
 import type { DiagnosisGrade } from "../tasks/diagnosis/diagnosis-grade.ts";
+import { detectErrorModes } from "../tasks/diagnosis/error-modes.ts";
 import type { Grade } from "../tasks/task.ts";
 import type { AnsweredJob } from "./graded-job.ts";
 import { wilsonProportion } from "./proportion.ts";
@@ -128,5 +129,11 @@ export const diagnosisMeasures: TaskMeasures = {
       suggestion: diagnosis.suggestion,
       ...(diagnosis.ladder === undefined ? {} : { judge: judgeText(diagnosis) }),
     };
+  },
+
+  errorModes(testCase, completion, grade) {
+    return detectErrorModes(testCase as DiagnosisCase, completion, requireDiagnosisGrade(grade)).map(
+      (flag) => flag.mode,
+    );
   },
 };

@@ -1,8 +1,10 @@
 import type { GenerationParams } from "../core/chat.ts";
+import type { AutomaticErrorMode } from "../core/error-modes.ts";
 import type { Outcome } from "../core/outcome.ts";
 import type { AdjustMethod, TaskName } from "../core/study.ts";
 import type { Calibration, FlipRate, NoiseDiscordance } from "../stats/index.ts";
 import type { DiagnosisModelMeasures } from "./diagnosis-measures.ts";
+import type { ErrorModeSection } from "./error-modes.ts";
 import type { TriageModelMeasures } from "./triage-measures.ts";
 
 /** Which grading decides "correct" in the primary analysis. */
@@ -358,6 +360,8 @@ export interface Report {
   judge?: JudgeSummaryBlock;
   /** Where clinicians adjudicated answers of this run: each grading's agreement with them. */
   agreement?: AgreementBlock;
+  /** Diagnosis studies: reasoning error modes per model, from automatic pre-flags and from reviewers' codes. */
+  errorModes?: ErrorModeSection;
   /** The prompt the models were given, verbatim (an appendix of report.md and report.html). */
   prompt?: PromptAppendix;
 }
@@ -428,6 +432,8 @@ export interface CaseRow {
   error: string | null;
   /** The case's value of each study subgroup field; null when the case lacks it. */
   subgroups: Record<string, string | null>;
+  /** Diagnosis: the reasoning error modes clinval pre-flags for this answer; absent for other tasks. */
+  errorModes?: AutomaticErrorMode[];
 }
 
 /** What the Markdown, HTML and CSV reports need beyond report.json. */

@@ -1,4 +1,6 @@
 import type { Case } from "../core/case.ts";
+import type { Completion } from "../core/chat.ts";
+import type { AutomaticErrorMode } from "../core/error-modes.ts";
 import { DEFAULT_TRIAGE_LABELS, type TaskName } from "../core/study.ts";
 import type { Grade } from "../tasks/task.ts";
 import { diagnosisMeasures } from "./diagnosis-measures.ts";
@@ -37,6 +39,8 @@ export interface TaskMeasures {
   modelMeasures(jobs: readonly AnsweredJob[], context: MeasureContext): TaskModelMeasures;
   /** The task's columns of a cases.csv row; `grade` is null for error jobs. */
   rowFields(testCase: Case, grade: Grade | null): TaskRowFields;
+  /** The reasoning error modes pre-flagged for an answer, for tasks that have them (diagnosis). */
+  errorModes?(testCase: Case, completion: Completion, grade: Grade): AutomaticErrorMode[];
 }
 
 /** For tasks without measures of their own: correct means outcome `correct`, under either grading. */

@@ -1,5 +1,5 @@
 import { NOT_RUN_CAUSE } from "../analysis/graded-job.ts";
-import { analyzeStudy, type Report } from "../analysis/index.ts";
+import { analyzeStudy, type Report, type StudyAnalysis } from "../analysis/index.ts";
 import type { Suite } from "../core/case.ts";
 import type { ModelIdentity } from "../core/chat.ts";
 import { InputError } from "../core/errors.ts";
@@ -15,22 +15,23 @@ import { promptAppendix } from "./prompt-appendix.ts";
 
 export type Grading = "strict" | "lenient";
 
-/**
- * Analyses a stored run and writes report.json, report.md, report.html and cases.csv. Calls no model:
- * clinician adjudications and the run's stored judge verdicts are applied as they are in the store.
- */
-export async function buildReport(options: {
+export interface StoredRunInput {
   store: Store;
   run: RunRecord;
   study: Study;
   suite: Suite;
   task: Task;
   primary: Grading;
-  outputDirectory: string;
   identities?: ReadonlyMap<string, ModelIdentity>;
   /** The prompt template the run used, when the caller has it (otherwise the study's file is read). */
   template?: string;
-}): Promise<{ report: Report; files: string[] }> {
+}
+
+/**
+ * Analyses a stored run as report.json shows it. Calls no model: clinician adjudications, the run's
+ * stored judge verdicts and reviewers' error-mode codes are applied as they are in the store.
+ */
+export async function analyzeStoredRun(options: StoredRunInput): Promise<StudyAnalysis> {
   const { store, run, study, suite, task } = options;
   const stored = await store.getRun(run.id);
   const results = await store.results(run.id);
@@ -48,6 +49,7 @@ export async function buildReport(options: {
     grade: (testCase, completion) => task.grade(testCase, completion, study, decisions),
     identities: options.identities,
     primary: options.primary,
+    reasoningCodes: await store.reasoningCodes(run.id),
   });
   if (study.notice) report.notice = study.notice;
   if (study.task === "diagnosis" && study.judge) report.judge = judgeSummaryBlock(study.judge, verdicts);
@@ -65,6 +67,14 @@ export async function buildReport(options: {
     }
   }
   report.prompt = await promptAppendix(study, task, options.template);
+  return { report, details };
+}
+
+/** Analyses a stored run and writes report.json, report.md, report.html and cases.csv. Calls no model. */
+export async function buildReport(
+  options: StoredRunInput & { outputDirectory: string },
+): Promise<{ report: Report; files: string[] }> {
+  const { report, details } = await analyzeStoredRun(options);
   const files = await writeReports(report, details, options.outputDirectory);
   return { report, files };
 }

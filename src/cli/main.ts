@@ -33,6 +33,10 @@ const COMMANDS: Record<
     summary: "statistics calculator for paired clinical comparisons",
     load: () => import("./commands/stats.ts"),
   },
+  view: {
+    summary: "the local web workbench: read, code and compare answers",
+    load: () => import("./commands/view.ts"),
+  },
   demo: {
     summary: "the whole pipeline offline with a tiny random model",
     load: () => import("./commands/demo.ts"),

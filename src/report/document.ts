@@ -4,6 +4,7 @@ import {
   classificationSection,
   subgroupClassificationColumns,
 } from "./classification-tables.ts";
+import { errorModeTables } from "./error-mode-tables.ts";
 import {
   adjustmentName,
   decimalText,
@@ -79,6 +80,8 @@ export interface ReportDocument {
   breakdown: string[];
   review: Table | null;
   errors: Table | null;
+  /** Diagnosis studies: reasoning error-mode rates, comparisons and reviewer agreement. */
+  errorModes: Table[];
   caution: string;
   /** The prompt, verbatim; null when the report does not record it. */
   prompt: { intro: string; messages: Array<{ role: string; content: string }> } | null;
@@ -130,6 +133,7 @@ export function buildDocument(report: Report, details: ReportDetails): ReportDoc
     breakdown: breakdown(report),
     review,
     errors,
+    errorModes: errorModeTables(report, caption),
     caution: CAUTION,
     prompt: promptSection(report),
   };

@@ -22,8 +22,9 @@ describe("renderHtml", () => {
         '<div class="status incomplete" role="status" id="status"><p>Run incomplete: 1 of 8 jobs',
       ),
     ).toBe(true);
-    // Accuracy, comparisons, two subgroup tables, interactions, missing answers, errors and review.
-    expect(html.match(/<table /g)).toHaveLength(8);
+    // Accuracy, comparisons, two subgroup tables, interactions, missing answers, errors, review, and the
+    // error modes (rates, comparisons).
+    expect(html.match(/<table /g)).toHaveLength(10);
     // Forest plots of the accuracies, of the paired differences and of the accuracies by subgroup.
     expect(html.match(/<svg /g)).toHaveLength(3);
     expect(html).toContain('<td class="num">66.7 (20.8–93.9)</td>');

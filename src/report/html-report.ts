@@ -188,6 +188,9 @@ export async function renderHtml(report: Report, details: ReportDetails): Promis
       .map((line) => `<li>${escapeHtml(line)}</li>`)
       .join("")}</ul>${document.review ? table(document.review) : ""}</section>`,
     document.errors ? `<section id="errors"><h2>Errors</h2>${table(document.errors)}</section>` : "",
+    document.errorModes.length > 0
+      ? `<section id="error-modes"><h2>Reasoning error modes</h2>${document.errorModes.map(table).join("\n")}</section>`
+      : "",
     `<section id="caution" class="caution"><h2>Caution</h2><p>${escapeHtml(document.caution)}</p></section>`,
     document.prompt
       ? `<section id="prompt"><h2>Appendix: prompt</h2><p>${escapeHtml(document.prompt.intro)}</p>${document.prompt.messages

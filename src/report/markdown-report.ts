@@ -62,6 +62,9 @@ export function renderMarkdown(report: Report, details: ReportDetails): string {
   );
   if (document.review) blocks.push(markdownTable(document.review));
   if (document.errors) blocks.push("## Errors", markdownTable(document.errors));
+  if (document.errorModes.length > 0) {
+    blocks.push("## Reasoning error modes", ...document.errorModes.map(markdownTable));
+  }
   blocks.push("## Caution", escapeMarkdown(document.caution));
   if (document.prompt) {
     blocks.push("## Appendix: prompt", escapeMarkdown(document.prompt.intro));

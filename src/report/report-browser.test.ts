@@ -82,14 +82,15 @@ describe.skipIf(!existsSync(CHROMIUM))("report.html in headless Chromium", () =>
     expect(statusBox?.y).toBe(0);
     expect(statusBox?.height).toBeGreaterThan(20);
 
-    // Tables: accuracy, comparisons, 2 × (subgroup accuracy, subgroup comparisons), review, errors.
+    // Tables: accuracy, comparisons, 2 × (subgroup accuracy, subgroup comparisons), interactions, missing
+    // answers, review, errors, error modes from the automatic flags (rates, comparisons).
     const tables = await page.locator("table").evaluateAll((elements) =>
       elements.map((element) => {
         const box = element.getBoundingClientRect();
         return { rows: element.querySelectorAll("tbody tr").length, width: box.width, height: box.height };
       }),
     );
-    expect(tables).toHaveLength(10);
+    expect(tables).toHaveLength(12);
     for (const table of tables) {
       expect(table.rows).toBeGreaterThan(0);
       expect(table.width).toBeGreaterThan(400);

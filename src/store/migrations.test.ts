@@ -99,6 +99,26 @@ describe("migrate", () => {
     expect(columns.rows.map((row) => row.name)).toEqual(["tags", "notes"]);
   });
 
+  it("keeps reviewers' reasoning codes in the table of migration 4", async () => {
+    const client = connect();
+    expect(await migrate(client)).toBe(5);
+    expect(await versions(client)).toEqual([1, 2, 3, 4, 5]);
+    const columns = await client.execute(
+      "SELECT name, pk FROM pragma_table_info('reasoning_codes') ORDER BY cid",
+    );
+    expect(columns.rows.map((row) => [row.name, row.pk])).toEqual([
+      ["run_id", 1],
+      ["model_id", 2],
+      ["case_id", 3],
+      ["sample", 4],
+      ["reconciled", 5],
+      ["reviewer", 6],
+      ["code", 0],
+      ["note", 0],
+      ["coded_at", 0],
+    ]);
+  });
+
   it("leaves the database at the last whole version when a migration fails", async () => {
     const client = connect();
     const broken: Migration = {

@@ -109,6 +109,26 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
   {
+    version: 4,
+    name: "reviewers' reasoning error-mode codes",
+    statements: [
+      // One code per reviewer and answer; `reconciled` = 1 marks the agreed code written after two
+      // reviewers differed (one per answer, kept so by the store).
+      `CREATE TABLE reasoning_codes (
+        run_id TEXT NOT NULL,
+        model_id TEXT NOT NULL,
+        case_id TEXT NOT NULL,
+        sample INTEGER NOT NULL,
+        reconciled INTEGER NOT NULL,
+        reviewer TEXT NOT NULL,
+        code TEXT NOT NULL,
+        note TEXT NOT NULL,
+        coded_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, model_id, case_id, sample, reconciled, reviewer)
+      )`,
+    ],
+  },
+  {
     version: 5,
     name: "run leases",
     statements: [

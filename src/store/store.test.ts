@@ -7,6 +7,7 @@ import { createClient } from "@libsql/client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { completionFor, makeStudy } from "../../test/support/runner-fakes.ts";
 import type { Suite } from "../core/case.ts";
+import type { ReasoningCodeValue } from "../core/error-modes.ts";
 import type { JobResult } from "../runner/job-result.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import { openStore, type Store } from "./store.ts";
@@ -82,6 +83,7 @@ describe("openStore", () => {
       "embeddings",
       "judge_verdicts",
       "migrations",
+      "reasoning_codes",
       "responses",
       "results",
       "runs",
@@ -468,6 +470,63 @@ describe("results and the response cache", () => {
     await store.close();
     store = await openStore(join(folder, "nested", "clinval.db"));
     expect(await store.results("run-1")).toEqual([success("dx-1")]);
+  });
+});
+
+describe("reviewers' reasoning codes", () => {
+  const code = (reviewer: string, value: ReasoningCodeValue, reconciled = false, note = "") => ({
+    runId: "run-1",
+    modelId: "a",
+    caseId: "dx-1",
+    sample: 0,
+    reviewer,
+    code: value,
+    note,
+    codedAt: "2025-03-02T09:00:00.000Z",
+    reconciled,
+  });
+
+  it("keeps one code per reviewer and answer, the last one given, and one reconciled code per answer", async () => {
+    await store.saveReasoningCode(code("ben", "other", false, "first thought"));
+    await store.saveReasoningCode(code("ben", "knowledge-gap"));
+    await store.saveReasoningCode(code("ana", "reasoning-drift", false, "says 'appendicitis' in step 3"));
+    await store.saveReasoningCode(code("ana", "knowledge-gap", true));
+    await store.saveReasoningCode(code("chair", "reasoning-drift", true, "agreed"));
+    await store.saveReasoningCode({ ...code("ana", "none"), caseId: "dx-2" });
+    expect(await store.reasoningCodes("run-1")).toEqual([
+      code("ana", "reasoning-drift", false, "says 'appendicitis' in step 3"),
+      code("ben", "knowledge-gap"),
+      code("chair", "reasoning-drift", true, "agreed"),
+      { ...code("ana", "none"), caseId: "dx-2" },
+    ]);
+    expect((await store.reasoningCodes("run-1", "dx-2")).map((row) => row.caseId)).toEqual(["dx-2"]);
+    expect(await store.reasoningCodes("run-2")).toEqual([]);
+  });
+
+  it("reads one case's results for the given models, and a version that changes with the results", async () => {
+    const run = await store.createRun({ study, studyHash: "hash", suite });
+    const before = await store.resultsVersion(run.id);
+    await store.saveResult(run.id, failure("dx-1"));
+    const afterFailure = await store.resultsVersion(run.id);
+    await store.saveResult(run.id, success("dx-1"));
+    await store.saveResult(run.id, success("dx-2"));
+    expect(await store.caseResults(run.id, "dx-1", ["a"])).toEqual([success("dx-1")]);
+    expect(await store.caseResults(run.id, "dx-1", ["other"])).toEqual([]);
+    const versions = [before, afterFailure, await store.resultsVersion(run.id)];
+    expect(new Set(versions).size).toBe(3);
+  });
+
+  it("moves the change counter when another process writes to the store, not for its own writes", async () => {
+    const start = await store.changeCounter();
+    await store.saveReasoningCode(code("ana", "none"));
+    expect(await store.changeCounter()).toBe(start);
+    const other = await openStore(store.path);
+    try {
+      await other.saveReasoningCode(code("ben", "none"));
+    } finally {
+      await other.close();
+    }
+    expect(await store.changeCounter()).toBeGreaterThan(start);
   });
 });
 

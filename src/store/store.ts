@@ -7,6 +7,7 @@ import { type Client, createClient, type InStatement, type Row } from "@libsql/c
 import { type Adjudication, CLINICIAN_DECISIONS } from "../core/adjudication.ts";
 import type { Case, Suite } from "../core/case.ts";
 import type { Completion } from "../core/chat.ts";
+import type { ReasoningCode } from "../core/error-modes.ts";
 import { ClinvalError } from "../core/errors.ts";
 import type { Study } from "../core/study.ts";
 import { jobId } from "../runner/job-id.ts";
@@ -103,6 +104,25 @@ export interface Store extends ResponseCache {
   saveResult(runId: string, result: JobResult): Promise<void>;
   /** Results of a run in the order they were first written. */
   results(runId: string): Promise<JobResult[]>;
+  /** The results of one case of a run, for the given models (every sample). */
+  caseResults(runId: string, caseId: string, modelIds: readonly string[]): Promise<JobResult[]>;
+  /**
+   * Counts that change whenever a run's results do (a new result, an error replaced by an answer, the
+   * run finished): whether an analysis of the run is still current.
+   */
+  resultsVersion(runId: string): Promise<string>;
+  /**
+   * SQLite's `data_version`: changes whenever another connection (another clinval process) commits to
+   * the store. Reading it costs nothing, so callers check it before anything dearer.
+   */
+  changeCounter(): Promise<number>;
+  /**
+   * Saves a reviewer's code of an answer, replacing that reviewer's earlier code of it. A reconciled
+   * code replaces any earlier reconciled code of the answer, whoever wrote it.
+   */
+  saveReasoningCode(code: ReasoningCode): Promise<void>;
+  /** Reasoning codes of a run, or of one case of it; in answer, then reviewer order. */
+  reasoningCodes(runId: string, caseId?: string): Promise<ReasoningCode[]>;
   /** Job ids (see `jobId`) of a run's successful results: the jobs a resume skips. */
   finishedJobs(runId: string): Promise<Set<string>>;
   /**
@@ -400,14 +420,75 @@ class LibsqlStore implements Store {
             WHERE run_id = ? ORDER BY rowid`,
       args: [runId],
     });
+    return result.rows.map(jobResultFromRow);
+  }
+
+  async caseResults(runId: string, caseId: string, modelIds: readonly string[]): Promise<JobResult[]> {
+    if (modelIds.length === 0) return [];
+    await this.#writes.flush();
+    const result = await this.#client.execute({
+      sql: `SELECT model_id, case_id, sample, key, completion, error, cached FROM results
+            WHERE run_id = ? AND model_id IN (${modelIds.map(() => "?").join(", ")}) AND case_id = ?
+            ORDER BY rowid`,
+      args: [runId, ...modelIds, caseId],
+    });
+    return result.rows.map(jobResultFromRow);
+  }
+
+  async resultsVersion(runId: string): Promise<string> {
+    await this.#writes.flush();
+    // Only the start of each row is read (`completion IS NULL` is in the record header), never the answers.
+    const result = await this.#client.execute({
+      sql: `SELECT count(*) AS rows, total(completion IS NULL) AS failed,
+              (SELECT finished_at FROM runs WHERE id = ?) AS finished
+            FROM results WHERE run_id = ?`,
+      args: [runId, runId],
+    });
+    const row = result.rows[0];
+    return [row.rows, row.failed, row.finished].map(String).join("/");
+  }
+
+  async changeCounter(): Promise<number> {
+    const result = await this.#client.execute("PRAGMA data_version");
+    return Number(result.rows[0].data_version);
+  }
+
+  async saveReasoningCode(code: ReasoningCode): Promise<void> {
+    const answer = [code.runId, code.modelId, code.caseId, code.sample];
+    const statements: InStatement[] = [];
+    if (code.reconciled) {
+      statements.push({
+        sql: `DELETE FROM reasoning_codes
+              WHERE run_id = ? AND model_id = ? AND case_id = ? AND sample = ? AND reconciled = 1`,
+        args: answer,
+      });
+    }
+    statements.push({
+      sql: `INSERT INTO reasoning_codes (run_id, model_id, case_id, sample, reconciled, reviewer, code, note, coded_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (run_id, model_id, case_id, sample, reconciled, reviewer)
+            DO UPDATE SET code = excluded.code, note = excluded.note, coded_at = excluded.coded_at`,
+      args: [...answer, code.reconciled ? 1 : 0, code.reviewer, code.code, code.note, code.codedAt],
+    });
+    await this.#client.batch(statements, "write");
+  }
+
+  async reasoningCodes(runId: string, caseId?: string): Promise<ReasoningCode[]> {
+    const result = await this.#client.execute({
+      sql: `SELECT * FROM reasoning_codes WHERE run_id = ?${caseId === undefined ? "" : " AND case_id = ?"}
+            ORDER BY model_id, case_id, sample, reconciled, reviewer`,
+      args: caseId === undefined ? [runId] : [runId, caseId],
+    });
     return result.rows.map((row) => ({
+      runId: String(row.run_id),
       modelId: String(row.model_id),
       caseId: String(row.case_id),
       sample: Number(row.sample),
-      key: String(row.key),
-      completion: row.completion === null ? null : (JSON.parse(String(row.completion)) as Completion),
-      error: row.error === null ? null : (JSON.parse(String(row.error)) as JobFailure),
-      cached: Number(row.cached) === 1,
+      reviewer: String(row.reviewer),
+      code: String(row.code) as ReasoningCode["code"],
+      note: String(row.note),
+      codedAt: String(row.coded_at),
+      reconciled: Number(row.reconciled) === 1,
     }));
   }
 
@@ -593,6 +674,18 @@ function suiteInsert(suite: Suite): { statement: InStatement; casesSha256: strin
         new Date().toISOString(),
       ],
     },
+  };
+}
+
+function jobResultFromRow(row: Row): JobResult {
+  return {
+    modelId: String(row.model_id),
+    caseId: String(row.case_id),
+    sample: Number(row.sample),
+    key: String(row.key),
+    completion: row.completion === null ? null : (JSON.parse(String(row.completion)) as Completion),
+    error: row.error === null ? null : (JSON.parse(String(row.error)) as JobFailure),
+    cached: Number(row.cached) === 1,
   };
 }
 

@@ -196,6 +196,14 @@ export function normalizeDiagnosis(name: string): string {
   return normalized;
 }
 
+/**
+ * Running text (a model's reasoning) in the same form as `normalizeDiagnosis`, so a normalised name can be
+ * looked up in it as a phrase. Not cached: each text is seen once.
+ */
+export function normalizeText(text: string): string {
+  return normalize(text);
+}
+
 /** Grading compares the same few thousand names over and over: each is normalised once. */
 const normalizedNames = new Map<string, string>();
 const CACHE_LIMIT = 100_000;
@@ -231,10 +239,18 @@ function normalize(name: string): string {
 }
 
 function americanSpelling(word: string): string {
-  let result = word;
-  for (const [pattern, replacement] of SPELLING_RULES) result = result.replace(pattern, replacement);
+  let result = americanWords.get(word);
+  if (result === undefined) {
+    result = word;
+    for (const [pattern, replacement] of SPELLING_RULES) result = result.replace(pattern, replacement);
+    if (americanWords.size >= CACHE_LIMIT) americanWords.clear();
+    americanWords.set(word, result);
+  }
   return result;
 }
+
+/** Running text repeats the same words: each is respelled once. */
+const americanWords = new Map<string, string>();
 
 /** "pancreatitis, acute, necrotizing" → "acute necrotizing pancreatitis"; other commas are left alone. */
 function reorderInvertedName(text: string): string {

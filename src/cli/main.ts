@@ -33,6 +33,10 @@ const COMMANDS: Record<
     summary: "statistics calculator for paired clinical comparisons",
     load: () => import("./commands/stats.ts"),
   },
+  sft: {
+    summary: "adapt a model on site: training data, contamination check, trainer recipes, launch",
+    load: () => import("./commands/sft.ts"),
+  },
   demo: {
     summary: "the whole pipeline offline with a tiny random model",
     load: () => import("./commands/demo.ts"),

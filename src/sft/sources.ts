@@ -191,24 +191,25 @@ function triageExample(
   };
 }
 
-/** The default columns with the user's `--fields` applied; a field the source does not use is an error. */
+/**
+ * The default columns with the user's `--fields` applied. One mapping serves every data file of a run,
+ * so a field of the other kind of file is ignored; a field of neither kind is an error.
+ */
 function mapColumns<T extends Record<string, string>>(
   defaults: T,
   fields: Record<string, string> | undefined,
   file: string,
 ): T {
   const columns = { ...defaults };
+  const known = [...Object.keys(REASONING_COLUMNS), ...Object.keys(REPORT_COLUMNS)];
   for (const [field, column] of Object.entries(fields ?? {})) {
-    if (!(field in defaults)) {
-      throw new InputError(
-        `unknown field "${field}" (this file's fields: ${Object.keys(defaults).join(", ")})`,
-        {
-          file,
-          field: "--fields",
-        },
-      );
+    if (!known.includes(field)) {
+      throw new InputError(`unknown field "${field}" (fields of data files: ${known.join(", ")})`, {
+        file,
+        field: "--fields",
+      });
     }
-    (columns as Record<string, string>)[field] = column;
+    if (field in defaults) (columns as Record<string, string>)[field] = column;
   }
   return columns;
 }

@@ -3,6 +3,12 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { InputError } from "../../core/errors.ts";
 import { DEFAULT_TRIAGE_LABELS } from "../../core/study.ts";
+import {
+  type ContaminationOptions,
+  DEFAULT_CONTAMINATION_OPTIONS,
+  findContamination,
+} from "../../sft/contamination.ts";
+import { loadEvaluationTexts, readTrainingTexts } from "../../sft/evaluation-texts.ts";
 import { dataCardMarkdown, type OverLength, prepareTrainingData } from "../../sft/prepare.ts";
 import { type LoadedSource, loadReasoningFile, loadReportFile, loadSuiteSource } from "../../sft/sources.ts";
 import { approximateTokenCounter, ggufTokenCounter } from "../../sft/token-counter.ts";
@@ -29,6 +35,7 @@ interface PrepareCommandOptions {
   tokenizer?: string;
   maxTokens?: number;
   overLength: string;
+  excludeSuite: string[];
   out: string;
 }
 
@@ -86,8 +93,119 @@ export function register(program: Command): void {
     )
     .option("--max-tokens <n>", "length limit per example in tokens", parsePositiveInteger("--max-tokens"))
     .option("--over-length <action>", "drop or truncate examples over --max-tokens", "drop")
+    .option(
+      "--exclude-suite <id|file>",
+      "leave out examples that overlap this evaluation suite (as `sft check` finds them); repeatable",
+      collect,
+      [],
+    )
     .requiredOption("--out <folder>", "folder for train.jsonl, validation.jsonl and the data card")
     .action(prepare);
+  contaminationOptions(
+    sft
+      .command("check")
+      .description(
+        "look for evaluation cases in training files: exact copies, word n-gram overlap, MinHash near-duplicates",
+      )
+      .argument(
+        "<files...>",
+        "training files (.jsonl, .json, .csv: chat, ShareGPT, Alpaca or medical-o1 records)",
+      )
+      .option("--study <file>", "also check the suite this study evaluates on; repeatable", collect, [])
+      .option(
+        "--suite <id|file>",
+        "also check this suite (without its train / validation splits); repeatable",
+        collect,
+        [],
+      )
+      .option("--no-builtin", "do not check the built-in suites")
+      .option(
+        "--max-overlap <share>",
+        "largest share of a suite's cases that may be found in the training files (exit 1 above it)",
+        parseShare("--max-overlap"),
+        0,
+      )
+      .option("--json <file>", "also write the flagged pairs as JSON"),
+  ).action(check);
+}
+
+interface ContaminationCommandOptions {
+  ngram: number;
+  ngramThreshold: number;
+  similarity: number;
+}
+
+interface CheckCommandOptions extends ContaminationCommandOptions {
+  study: string[];
+  suite: string[];
+  builtin: boolean;
+  maxOverlap: number;
+  json?: string;
+}
+
+function contaminationOptions(command: Command): Command {
+  return command
+    .option("--ngram <n>", "words per n-gram of the overlap measure", parsePositiveInteger("--ngram"), 8)
+    .option(
+      "--ngram-threshold <share>",
+      "flag a pair when this share of the case's n-grams is in the training text",
+      parseShare("--ngram-threshold"),
+      0.5,
+    )
+    .option(
+      "--similarity <share>",
+      "flag a pair when MinHash estimates this share of the case's word pairs in the training text",
+      parseShare("--similarity"),
+      0.5,
+    );
+}
+
+function contaminationSettings(options: Partial<ContaminationCommandOptions>): ContaminationOptions {
+  return {
+    ngram: options.ngram ?? DEFAULT_CONTAMINATION_OPTIONS.ngram,
+    ngramThreshold: options.ngramThreshold ?? DEFAULT_CONTAMINATION_OPTIONS.ngramThreshold,
+    similarityThreshold: options.similarity ?? DEFAULT_CONTAMINATION_OPTIONS.similarityThreshold,
+  };
+}
+
+async function check(files: string[], options: CheckCommandOptions): Promise<void> {
+  const { suites, texts } = await loadEvaluationTexts({
+    studies: options.study,
+    suites: options.suite,
+    builtin: options.builtin,
+  });
+  if (suites.length === 0) {
+    throw new InputError(
+      "no evaluation suite to check against (give --study or --suite, or keep the built-in ones)",
+      {
+        field: "sft check",
+      },
+    );
+  }
+  const training = [];
+  for (const file of files) training.push(...(await readTrainingTexts(file)));
+  const pairs = findContamination(texts, training, contaminationSettings(options));
+  const lines = [`checked ${training.length} training examples against ${texts.length} evaluation cases`];
+  let over = false;
+  const summary = suites.map((suite) => {
+    const found = new Set(pairs.filter((pair) => pair.suite === suite.id).map((pair) => pair.caseId)).size;
+    const share = suite.cases === 0 ? 0 : found / suite.cases;
+    if (share > options.maxOverlap) over = true;
+    lines.push(
+      `${suite.id} (${suite.from}): ${found} of ${suite.cases} cases found in the training files (${(share * 100).toFixed(1)}%)${share > options.maxOverlap ? `, above --max-overlap ${options.maxOverlap}` : ""}`,
+    );
+    return { ...suite, contaminatedCases: found, share };
+  });
+  for (const pair of pairs) {
+    lines.push(
+      `  ${pair.suite} ${pair.caseId} <- ${pair.origin}: ${pair.kinds.join(", ")} (n-gram overlap ${pair.ngramOverlap}, shingle containment ${pair.similarity})`,
+    );
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+  if (options.json !== undefined) {
+    await writeFile(options.json, `${JSON.stringify({ suites: summary, pairs }, null, 2)}\n`);
+  }
+  if (over) process.exitCode = 1;
 }
 
 async function prepare(options: PrepareCommandOptions): Promise<void> {
@@ -109,6 +227,8 @@ async function prepare(options: PrepareCommandOptions): Promise<void> {
     sources.push(await loadReportFile(path, fields, labels, options.licence));
   for (const suite of options.suite)
     sources.push(await loadSuiteSource(suite, { labels, split: options.split }));
+  const exclude =
+    options.excludeSuite.length === 0 ? undefined : await contaminatedOrigins(sources, options.excludeSuite);
   const prepared = await prepareTrainingData(sources, {
     format,
     reasoningStyle,
@@ -117,6 +237,7 @@ async function prepare(options: PrepareCommandOptions): Promise<void> {
     maxTokens: options.maxTokens,
     overLength,
     counter: options.tokenizer === undefined ? approximateTokenCounter : ggufTokenCounter(options.tokenizer),
+    exclude,
   });
   const out = resolve(options.out);
   await mkdir(out, { recursive: true });
@@ -137,6 +258,27 @@ async function prepare(options: PrepareCommandOptions): Promise<void> {
   );
 }
 
+/** Origins of prepared examples that overlap the given evaluation suites, with the pairs as the reason. */
+async function contaminatedOrigins(
+  sources: readonly LoadedSource[],
+  suites: readonly string[],
+): Promise<ReadonlyMap<string, string>> {
+  const { texts } = await loadEvaluationTexts({ suites, builtin: false });
+  const training = sources.flatMap((source) =>
+    source.examples.map((example) => ({
+      origin: example.origin,
+      text: [example.prompt, example.reasoning, example.answer].filter(Boolean).join("\n"),
+    })),
+  );
+  const reasons = new Map<string, string>();
+  for (const pair of findContamination(texts, training)) {
+    const reason = `${pair.suite} ${pair.caseId}: ${pair.kinds.join(", ")}`;
+    const previous = reasons.get(pair.origin);
+    reasons.set(pair.origin, previous === undefined ? reason : `${previous}; ${reason}`);
+  }
+  return reasons;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -152,6 +294,16 @@ function parseWholeNumber(field: string) {
     const value = Number(text);
     if (!Number.isSafeInteger(value))
       throw new InputError(`must be a whole number, not "${text}"`, { field });
+    return value;
+  };
+}
+
+function parseShare(field: string) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < 0 || value > 1) {
+      throw new InputError(`must be a number from 0 to 1, not "${text}"`, { field });
+    }
     return value;
   };
 }

@@ -10,8 +10,10 @@ import {
 } from "../../sft/contamination.ts";
 import { loadEvaluationTexts, readTrainingTexts } from "../../sft/evaluation-texts.ts";
 import { dataCardMarkdown, type OverLength, prepareTrainingData } from "../../sft/prepare.ts";
+import { buildRecipe, PRESETS, presetSettings, type RecipeSettings } from "../../sft/recipes.ts";
 import { type LoadedSource, loadReasoningFile, loadReportFile, loadSuiteSource } from "../../sft/sources.ts";
 import { approximateTokenCounter, ggufTokenCounter } from "../../sft/token-counter.ts";
+import { TRAINERS, type Trainer } from "../../sft/trainer-schema.ts";
 import {
   OUTPUT_FORMATS,
   type OutputFormat,
@@ -101,6 +103,7 @@ export function register(program: Command): void {
     )
     .requiredOption("--out <folder>", "folder for train.jsonl, validation.jsonl and the data card")
     .action(prepare);
+  registerRecipe(sft);
   contaminationOptions(
     sft
       .command("check")
@@ -127,6 +130,103 @@ export function register(program: Command): void {
       )
       .option("--json <file>", "also write the flagged pairs as JSON"),
   ).action(check);
+}
+
+interface RecipeCommandOptions {
+  trainer: string;
+  preset: string;
+  data: string;
+  out: string;
+  baseModel?: string;
+  loraR?: number;
+  loraAlpha?: number;
+  loraDropout?: number;
+  targetModules?: string;
+  learningRate?: number;
+  epochs?: number;
+  patience?: number;
+  maxLength?: number;
+  /** `--4bit` / `--no-4bit` (commander keeps the flag's name). */
+  "4bit"?: boolean;
+  seed: number;
+  gpus: number;
+}
+
+function registerRecipe(sft: Command): void {
+  sft
+    .command("recipe")
+    .description(
+      "write a checked LoRA / QLoRA SFT configuration and launch script for an established trainer",
+    )
+    .requiredOption("--trainer <name>", `the trainer: ${TRAINERS.join(", ")}`)
+    .option(
+      "--preset <name>",
+      `settings to start from: ${Object.keys(PRESETS).join(", ")}`,
+      "r1-distill-8b-medical-o1",
+    )
+    .requiredOption(
+      "--data <folder>",
+      "folder of train.jsonl and validation.jsonl from `clinval sft prepare` (chat format)",
+    )
+    .requiredOption(
+      "--out <folder>",
+      "folder for the recipe; the adapter is written to its adapter/ subfolder",
+    )
+    .option("--base-model <name>", "Hugging Face model id or local folder of the base model")
+    .option("--lora-r <n>", "LoRA rank", parsePositiveInteger("--lora-r"))
+    .option("--lora-alpha <n>", "LoRA alpha", parsePositiveInteger("--lora-alpha"))
+    .option("--lora-dropout <p>", "LoRA dropout", parseShare("--lora-dropout"))
+    .option("--target-modules <list>", "modules LoRA adapts, e.g. q_proj,v_proj")
+    .option("--learning-rate <x>", "peak learning rate", parsePositiveNumber("--learning-rate"))
+    .option("--epochs <n>", "most epochs", parsePositiveNumber("--epochs"))
+    .option(
+      "--patience <n>",
+      "evaluations without a lower validation loss before stopping",
+      parsePositiveInteger("--patience"),
+    )
+    .option("--max-length <n>", "longest example in tokens", parsePositiveInteger("--max-length"))
+    .option("--4bit", "load the base model in 4 bits (QLoRA)")
+    .option("--no-4bit", "load the base model in full precision")
+    .option("--seed <n>", "training seed", parseWholeNumber("--seed"), 42)
+    .option("--gpus <n>", "GPUs of the multi-GPU launch line", parsePositiveInteger("--gpus"), 2)
+    .action(recipe);
+}
+
+async function recipe(options: RecipeCommandOptions): Promise<void> {
+  const trainer = oneOf(options.trainer, TRAINERS, "--trainer") as Trainer;
+  const { description: _, ...preset } = presetSettings(options.preset);
+  const out = resolve(options.out);
+  const settings: RecipeSettings = {
+    ...preset,
+    ...(options.baseModel === undefined ? {} : { baseModel: options.baseModel }),
+    ...(options.loraR === undefined ? {} : { loraRank: options.loraR }),
+    ...(options.loraAlpha === undefined ? {} : { loraAlpha: options.loraAlpha }),
+    ...(options.loraDropout === undefined ? {} : { loraDropout: options.loraDropout }),
+    ...(options.targetModules === undefined ? {} : { targetModules: parseList(options.targetModules) ?? [] }),
+    ...(options.learningRate === undefined ? {} : { learningRate: options.learningRate }),
+    ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
+    ...(options.patience === undefined ? {} : { earlyStoppingPatience: options.patience }),
+    ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
+    ...(options["4bit"] === undefined ? {} : { load4bit: options["4bit"] }),
+    seed: options.seed,
+    gpus: options.gpus,
+    data: resolve(options.data),
+    output: join(out, "adapter"),
+  };
+  const files = buildRecipe(trainer, settings);
+  await mkdir(out, { recursive: true });
+  for (const file of files) {
+    await writeFile(join(out, file.name), file.content, file.name.endsWith(".sh") ? { mode: 0o755 } : {});
+  }
+  const manifest = JSON.parse(files.find((file) => file.name === "recipe.json")?.content ?? "{}");
+  process.stdout.write(
+    [
+      `${trainer} recipe for ${settings.baseModel} (preset ${options.preset}), checked against ${manifest.checkedAgainst}`,
+      `files: ${files.map((file) => file.name).join(", ")}`,
+      `launch: clinval sft launch ${out}`,
+      "",
+    ].join("\n"),
+  );
 }
 
 interface ContaminationCommandOptions {
@@ -294,6 +394,15 @@ function parseWholeNumber(field: string) {
     const value = Number(text);
     if (!Number.isSafeInteger(value))
       throw new InputError(`must be a whole number, not "${text}"`, { field });
+    return value;
+  };
+}
+
+function parsePositiveNumber(field: string) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!Number.isFinite(value) || value <= 0)
+      throw new InputError(`must be a positive number, not "${text}"`, { field });
     return value;
   };
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { InputError } from "../core/errors.ts";
+import { configSections } from "./launch.ts";
 import { PRESETS } from "./recipes.ts";
 import { runSft } from "./sft-command.test-support.ts";
 import { checkTrainerConfig, loadTrainerSchema, TRAINERS, type Trainer } from "./trainer-schema.ts";
@@ -12,12 +13,9 @@ const directory = mkdtempSync(join(tmpdir(), "clinval-sft-recipe-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 /** The sections of a written configuration, as the schema check takes them. */
-function configSections(trainer: Trainer, folder: string): Record<string, unknown> {
+function writtenSections(trainer: Trainer, folder: string): Record<string, unknown> {
   const manifest = JSON.parse(readFileSync(join(folder, "recipe.json"), "utf8"));
-  const config = parse(readFileSync(join(folder, manifest.config), "utf8"));
-  if (trainer === "unsloth") return config;
-  if (trainer === "axolotl") return { config, "datasets[]": [...config.datasets, ...config.test_datasets] };
-  return { config };
+  return configSections(trainer, parse(readFileSync(join(folder, manifest.config), "utf8")));
 }
 
 /** A misspelling: the key's last two characters swapped, or a letter doubled when they are equal. */
@@ -46,7 +44,7 @@ describe("sft recipe", () => {
         );
         expect(run.error).toBeUndefined();
         const schema = loadTrainerSchema(trainer);
-        const sections = configSections(trainer, out);
+        const sections = writtenSections(trainer, out);
         const file = `${trainer}.yaml`;
         expect(() => checkTrainerConfig(schema, sections, file)).not.toThrow();
         let mutations = 0;

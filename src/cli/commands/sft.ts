@@ -9,6 +9,7 @@ import {
   findContamination,
 } from "../../sft/contamination.ts";
 import { loadEvaluationTexts, readTrainingTexts } from "../../sft/evaluation-texts.ts";
+import { launchRecipe } from "../../sft/launch.ts";
 import { dataCardMarkdown, type OverLength, prepareTrainingData } from "../../sft/prepare.ts";
 import { buildRecipe, PRESETS, presetSettings, type RecipeSettings } from "../../sft/recipes.ts";
 import { type LoadedSource, loadReasoningFile, loadReportFile, loadSuiteSource } from "../../sft/sources.ts";
@@ -20,6 +21,7 @@ import {
   REASONING_STYLES,
   type ReasoningStyle,
 } from "../../sft/training-example.ts";
+import { formatTrainingProgress } from "../../sft/training-progress.ts";
 import { parseFieldMapping, parseList, parsePositiveInteger } from "../options.ts";
 
 interface PrepareCommandOptions {
@@ -104,6 +106,13 @@ export function register(program: Command): void {
     .requiredOption("--out <folder>", "folder for train.jsonl, validation.jsonl and the data card")
     .action(prepare);
   registerRecipe(sft);
+  sft
+    .command("launch")
+    .description(
+      "run a recipe's trainer with a progress display; the log and resolved configuration stay beside the recipe",
+    )
+    .argument("<recipe>", "recipe folder written by `clinval sft recipe`")
+    .action(launch);
   contaminationOptions(
     sft
       .command("check")
@@ -227,6 +236,42 @@ async function recipe(options: RecipeCommandOptions): Promise<void> {
       "",
     ].join("\n"),
   );
+}
+
+async function launch(recipeFolder: string): Promise<void> {
+  const folder = resolve(recipeFolder);
+  const launchFolder = join(folder, "launches", new Date().toISOString().replaceAll(":", "-"));
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    process.stderr.write("\nstopping the trainer (Ctrl-C again to leave it running in the background)\n");
+    controller.abort();
+  };
+  process.once("SIGINT", onInterrupt);
+  const stream = process.stderr;
+  let lastLine = "";
+  try {
+    const result = await launchRecipe(folder, {
+      env: process.env,
+      signal: controller.signal,
+      launchFolder,
+      onProgress: (progress) => {
+        const line = formatTrainingProgress(progress);
+        if (line === lastLine) return;
+        lastLine = line;
+        stream.write(stream.isTTY ? `\r\x1b[2K${line}` : `${line}\n`);
+      },
+    });
+    if (stream.isTTY && lastLine !== "") stream.write("\n");
+    const outcome = result.interrupted
+      ? "stopped by Ctrl-C"
+      : result.exitCode === 0
+        ? "finished"
+        : `failed with exit code ${result.exitCode}`;
+    process.stdout.write(`trainer ${outcome}\nlog and resolved configuration: ${launchFolder}\n`);
+    process.exitCode = result.interrupted ? 130 : result.exitCode === 0 ? 0 : 1;
+  } finally {
+    process.removeListener("SIGINT", onInterrupt);
+  }
 }
 
 interface ContaminationCommandOptions {

@@ -11,7 +11,7 @@ const FIXTURES = join(import.meta.dirname, "fixtures");
 const directory = mkdtempSync(join(tmpdir(), "clinval-sft-check-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-const dxCore = readFileSync(builtinSuitePath("dx-core"), "utf8")
+const dxCore = readFileSync(builtinSuitePath("dx-core@1"), "utf8")
   .split("\n")
   .filter(Boolean)
   .map((line) => JSON.parse(line) as { id: string; presentation: string; diagnosis: string });
@@ -95,8 +95,11 @@ describe("sft check", () => {
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toBe(
       [
-        "checked 18 training examples against 326 evaluation cases",
+        "checked 18 training examples against 892 evaluation cases",
+        "ct-triage@2 (built-in): 0 of 206 cases found in the training files (0.0%)",
         "ct-triage (built-in): 0 of 206 cases found in the training files (0.0%)",
+        "dx-core@2 (built-in): 0 of 300 cases found in the training files (0.0%)",
+        "dx-core-zh (built-in): 0 of 60 cases found in the training files (0.0%)",
         "dx-core (built-in): 0 of 120 cases found in the training files (0.0%)",
         "",
       ].join("\n"),
@@ -112,7 +115,7 @@ describe("sft check", () => {
       `${cleanLines}${chatLine(diagnosisPrompt.defaultUserPrompt(dx001, 5), '{"diagnoses":["Pneumonia"]}')}\n${chatLine(DX_002_PARAPHRASE, "Inferior STEMI")}\n`,
     );
     const report = join(directory, "pairs.json");
-    const run = await runSft("check", planted, "--suite", "dx-core", "--no-builtin", "--json", report);
+    const run = await runSft("check", planted, "--suite", "dx-core@1", "--no-builtin", "--json", report);
     expect(run.exitCode).toBe(1);
     const lines = run.stdout.split("\n");
     expect(lines.slice(0, 2)).toEqual([
@@ -136,7 +139,7 @@ describe("sft check", () => {
       "check",
       planted,
       "--suite",
-      "dx-core",
+      "dx-core@1",
       "--no-builtin",
       "--max-overlap",
       "0.02",
@@ -158,7 +161,7 @@ describe("sft check", () => {
       "--reasoning",
       sourceFile,
       "--exclude-suite",
-      "dx-core",
+      "dx-core@1",
       "--out",
       out,
     );

@@ -1,9 +1,8 @@
-import { existsSync } from "node:fs";
 import { basename, extname } from "node:path";
 import type { Case } from "../core/case.ts";
 import { InputErrors } from "../core/errors.ts";
 import { openStudy } from "../study/open-study.ts";
-import { builtinSuiteIds, builtinSuitePath } from "../suites/builtin-suites.ts";
+import { builtinSuiteIds, caseFileOrBuiltinSuite, resolveBuiltinSuite } from "../suites/builtin-suites.ts";
 import { readCaseFile } from "../suites/load-case-file.ts";
 import type { EvaluationText, TrainingText } from "./contamination.ts";
 import { readRecordFile } from "./read-records.ts";
@@ -50,15 +49,21 @@ export async function loadEvaluationTexts(options: {
     add(id, "--suite", cases);
   }
   if (options.builtin) {
-    for (const id of builtinSuiteIds()) add(id, "built-in", (await readEvaluationSuite(id)).cases);
+    // Every version of every built-in suite, each once (a bare name is also its latest version).
+    const paths = new Set<string>();
+    for (const name of builtinSuiteIds()) {
+      const { path, reportId } = resolveBuiltinSuite(name);
+      if (paths.has(path)) continue;
+      paths.add(path);
+      add(reportId, "built-in", (await readEvaluationSuite(name)).cases);
+    }
   }
   return { suites, texts };
 }
 
 async function readEvaluationSuite(name: string): Promise<{ id: string; cases: Case[] }> {
-  const builtin = !existsSync(name) && /^[a-z0-9-]+$/.test(name);
-  const path = builtin ? builtinSuitePath(name) : name;
-  const id = builtin ? name : basename(path, extname(path));
+  const { path, id: builtinId } = caseFileOrBuiltinSuite(name);
+  const id = builtinId ?? basename(path, extname(path));
   const { suite, problems } = await readCaseFile(path, { requiredFields: [], id });
   if (problems.length > 0) throw problems.length === 1 ? problems[0] : new InputErrors(problems);
   return { id, cases: suite.cases.filter((testCase) => !TRAINING_SPLITS.has(String(testCase.split))) };

@@ -1,7 +1,6 @@
-import { existsSync } from "node:fs";
 import { basename, extname } from "node:path";
 import { InputError, InputErrors } from "../core/errors.ts";
-import { builtinSuitePath } from "../suites/builtin-suites.ts";
+import { caseFileOrBuiltinSuite } from "../suites/builtin-suites.ts";
 import { readCaseFile } from "../suites/load-case-file.ts";
 import * as diagnosisPrompt from "../tasks/diagnosis/prompt.ts";
 import * as triagePrompt from "../tasks/triage/prompt.ts";
@@ -112,12 +111,12 @@ export async function loadSuiteSource(
   suite: string,
   options: { fields?: Record<string, string>; labels: readonly string[]; split?: string },
 ): Promise<LoadedSource> {
-  const builtin = !existsSync(suite) && /^[a-z0-9-]+$/.test(suite);
-  const path = builtin ? builtinSuitePath(suite) : suite;
+  const { path, id } = caseFileOrBuiltinSuite(suite);
+  const builtin = id !== undefined;
   const { suite: loaded, problems } = await readCaseFile(path, {
     requiredFields: [],
     fields: options.fields,
-    id: builtin ? suite : basename(path, extname(path)),
+    id: id ?? basename(path, extname(path)),
   });
   throwProblems(problems);
   const hasSplit = loaded.cases.some((testCase) => testCase.split !== undefined);

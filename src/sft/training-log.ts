@@ -10,12 +10,15 @@ export interface TrainingProgress {
   secondsLeft?: number;
 }
 
-const NUMBER = String.raw`'?(-?[0-9.]+(?:[eE][-+]?[0-9]+)?|nan|inf)'?`;
+/** `'name': value` in the metrics dictionary; the value may be quoted (newer transformers print strings). */
+function metric(name: string): RegExp {
+  return new RegExp(`['"]${name}['"]:\\s*'?(-?[0-9.]+(?:[eE][-+]?[0-9]+)?|nan|inf)'?`);
+}
 const METRICS: Array<[keyof TrainingProgress, RegExp]> = [
-  ["loss", new RegExp(String.raw`['"]loss['"]:\s*${NUMBER}`)],
-  ["learningRate", new RegExp(String.raw`['"]learning_rate['"]:\s*${NUMBER}`)],
-  ["evalLoss", new RegExp(String.raw`['"]eval_loss['"]:\s*${NUMBER}`)],
-  ["epoch", new RegExp(String.raw`['"]epoch['"]:\s*${NUMBER}`)],
+  ["loss", metric("loss")],
+  ["learningRate", metric("learning_rate")],
+  ["evalLoss", metric("eval_loss")],
+  ["epoch", metric("epoch")],
 ];
 /** tqdm's bar as the Hugging Face Trainer prints it: ` 12%|█▏   | 12/100 [00:30<03:40,  2.50s/it]`. */
 const PROGRESS_BAR = /(\d+)\/(\d+) \[(?:[\d:]+)<([\d:]+|\?)/;

@@ -37,6 +37,10 @@ const COMMANDS: Record<
     summary: "the local web workbench: read, code and compare answers",
     load: () => import("./commands/view.ts"),
   },
+  sft: {
+    summary: "adapt a model on site: training data, contamination check, trainer recipes, launch",
+    load: () => import("./commands/sft.ts"),
+  },
   demo: {
     summary: "the whole pipeline offline with a tiny random model",
     load: () => import("./commands/demo.ts"),

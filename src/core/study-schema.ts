@@ -17,6 +17,16 @@ const identifier = z
   .min(1)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "use letters, digits and . _ : - only");
 
+/** An adapted version of a model (`adapters:` on a model): evaluated beside the base and compared with it. */
+const adapterSchema = z.strictObject({
+  /** The adapted model's id in the study. */
+  id: identifier,
+  /** llama-cpp: the adapter as a GGUF LoRA file, applied on top of the model's own `lora` list. */
+  lora: z.string().min(1).optional(),
+  /** openai / ollama: the name the server serves the adapted model under (vLLM `--lora-modules`, an Ollama Modelfile ADAPTER). */
+  model: z.string().min(1).optional(),
+});
+
 export const modelSpecSchema = z.strictObject({
   /** The study's own label for this model, unique in the study. */
   id: identifier,
@@ -32,6 +42,8 @@ export const modelSpecSchema = z.strictObject({
   params: generationParams.default({}),
   /** llama-cpp: LoRA adapter files applied to the loaded model. */
   lora: z.array(z.string().min(1)).optional(),
+  /** Adapted versions of this model; each becomes a model of the study, compared with this one. */
+  adapters: z.array(adapterSchema).min(1).optional(),
   /** llama-cpp: context size per sequence. */
   contextSize: z.number().int().positive().optional(),
   /** llama-cpp: use a GPU when node-llama-cpp finds one (CUDA, Vulkan or Metal); default CPU only. */
@@ -154,6 +166,33 @@ export const studySchema = z
       seen.set(model.id, index);
     });
     study.models.forEach((model, index) => {
+      model.adapters?.forEach((adapter, adapterIndex) => {
+        const path = ["models", index, "adapters", adapterIndex];
+        if (seen.has(adapter.id)) {
+          context.addIssue({
+            code: "custom",
+            path: [...path, "id"],
+            message: `duplicate model id "${adapter.id}"`,
+          });
+        }
+        seen.set(adapter.id, index);
+        const needs = model.provider === "llama-cpp" ? "lora" : "model";
+        const other = needs === "lora" ? "model" : "lora";
+        if (model.provider === "classifier") {
+          context.addIssue({ code: "custom", path, message: "a classifier has no adapters" });
+        } else if (adapter[needs] === undefined || adapter[other] !== undefined) {
+          context.addIssue({
+            code: "custom",
+            path: [...path, adapter[other] === undefined ? needs : other],
+            message:
+              needs === "lora"
+                ? "a llama-cpp adapter is a GGUF LoRA file: give `lora`, not `model`"
+                : `an ${model.provider} adapter is the name the server gives it: give \`model\`, not \`lora\``,
+          });
+        }
+      });
+    });
+    study.models.forEach((model, index) => {
       for (const key of Object.keys(model) as Array<keyof typeof model>) {
         const providers = PROVIDER_KEYS[key as keyof typeof PROVIDER_KEYS] as readonly string[] | undefined;
         if (providers !== undefined && model[key] !== undefined && !providers.includes(model.provider)) {
@@ -236,4 +275,34 @@ export const studySchema = z
         context.addIssue({ code: "custom", path: ["labels"], message: "labels must be distinct" });
       }
     }
-  });
+  })
+  .transform(expandAdapters);
+
+/**
+ * `adapters:` on a model → the base model and one model per adapter (same settings, the adapter's LoRA file
+ * or served name), with each base-vs-adapter pair added to an explicit `compare` list.
+ */
+function expandAdapters<T extends { models: ModelSpec[]; compare?: Array<CompareEntry> }>(study: T): T {
+  if (!study.models.some((model) => model.adapters)) return study;
+  const pairs: Array<[string, string]> = [];
+  const models = study.models.flatMap(({ adapters, ...base }) => [
+    base,
+    ...(adapters ?? []).map((adapter) => {
+      pairs.push([base.id, adapter.id]);
+      return adapter.lora === undefined
+        ? { ...base, id: adapter.id, model: adapter.model ?? base.model }
+        : { ...base, id: adapter.id, lora: [...(base.lora ?? []), adapter.lora] };
+    }),
+  ]);
+  const known = new Set(
+    study.compare?.map((entry) => (Array.isArray(entry) ? entry : [entry.a, entry.b]).join("\u0000")),
+  );
+  const compare =
+    study.compare === undefined
+      ? undefined
+      : [...study.compare, ...pairs.filter((pair) => !known.has(pair.join("\u0000")))];
+  return { ...study, models, compare };
+}
+
+type ModelSpec = z.infer<typeof modelSpecSchema>;
+type CompareEntry = [string, string] | z.infer<typeof declaredComparison>;

@@ -265,6 +265,21 @@ export async function embedTexts(modelPath: string, texts: string[]): Promise<nu
   }
 }
 
+/**
+ * Counts the tokens of each text with the model's own vocabulary (only the vocabulary is loaded, no
+ * weights). Special tokens written in the text, such as `<think>`, count as the model would see them.
+ */
+export async function countTokens(modelPath: string, texts: readonly string[]): Promise<number[]> {
+  await requireFile(modelPath, "GGUF model");
+  const llama = await sharedLlama(false);
+  const model = await llama.loadModel({ modelPath, vocabOnly: true });
+  try {
+    return texts.map((text) => model.tokenize(text, true).length);
+  } finally {
+    await model.dispose();
+  }
+}
+
 type NodeLlamaCpp = typeof import("node-llama-cpp");
 
 let nodeLlamaCpp: Promise<NodeLlamaCpp> | undefined;

@@ -12,10 +12,12 @@ export function keysAt(schema: z.ZodType, path: ReadonlyArray<string | number>):
   return shape === undefined ? [] : Object.keys(shape);
 }
 
+/** The object, array or scalar schema inside optional, default and transform (pipe) wrappers. */
 function unwrap(schema: z.ZodType): z.ZodType {
   let node = schema;
   for (;;) {
-    const inner = (node._zod.def as { innerType?: z.ZodType }).innerType;
+    const def = node._zod.def as { type: string; innerType?: z.ZodType; in?: z.ZodType };
+    const inner = def.type === "pipe" ? def.in : def.innerType;
     if (inner === undefined) return node;
     node = inner;
   }

@@ -17,13 +17,20 @@ const identifier = z
   .min(1)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "use letters, digits and . _ : - only");
 
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
+
 export const modelSpecSchema = z.strictObject({
   /** The study's own label for this model, unique in the study. */
   id: identifier,
   provider: z.enum(PROVIDERS),
   /** Model name on the server, a GGUF path or `hf:` URI (llama-cpp), or a classifier file (classifier). */
   model: z.string().min(1),
-  baseUrl: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
+  baseUrl: httpUrl.optional(),
+  /** Several servers of the same model (replicas), each with its own concurrency, instead of one `baseUrl`. */
+  endpoints: z
+    .array(z.strictObject({ baseUrl: httpUrl, concurrency: z.number().int().min(1).max(1024).default(1) }))
+    .min(1)
+    .optional(),
   /** Name of the environment variable that holds the API key; the key itself never enters a file. */
   apiKeyEnv: z.string().min(1).optional(),
   concurrency: z.number().int().min(1).max(1024).default(1),
@@ -43,6 +50,7 @@ export const modelSpecSchema = z.strictObject({
 /** Model keys that only some providers use; given to another provider, they would be silently ignored. */
 const PROVIDER_KEYS = {
   baseUrl: ["openai", "ollama", "classifier"],
+  endpoints: ["openai", "ollama"],
   apiKeyEnv: ["openai", "ollama", "classifier"],
   lora: ["llama-cpp"],
   contextSize: ["llama-cpp"],
@@ -121,6 +129,8 @@ export const studySchema = z
      * primary pairs join the primary family. Every other subgroup analysis is exploratory.
      */
     primarySubgroups: z.array(z.string().min(1)).default([]),
+    /** Run models on different servers at the same time (default); false: one model after another. */
+    parallel: z.boolean().optional(),
     /** Triage: ordered label set, least to most severe. */
     labels: z.array(z.string().min(1)).min(2).optional(),
     /**
@@ -154,6 +164,13 @@ export const studySchema = z
       seen.set(model.id, index);
     });
     study.models.forEach((model, index) => {
+      if (model.endpoints !== undefined && model.baseUrl !== undefined) {
+        context.addIssue({
+          code: "custom",
+          path: ["models", index, "endpoints"],
+          message: "give either `baseUrl` or `endpoints`, not both",
+        });
+      }
       for (const key of Object.keys(model) as Array<keyof typeof model>) {
         const providers = PROVIDER_KEYS[key as keyof typeof PROVIDER_KEYS] as readonly string[] | undefined;
         if (providers !== undefined && model[key] !== undefined && !providers.includes(model.provider)) {

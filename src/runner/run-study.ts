@@ -11,6 +11,7 @@ import { callWithRetries } from "./call-model.ts";
 import { clipCompletion } from "./clip-completion.ts";
 import { jobId } from "./job-id.ts";
 import type { JobResult } from "./job-result.ts";
+import { modelConcurrency, modelLanes } from "./model-lanes.ts";
 import { runPool } from "./promise-pool.ts";
 
 /** Answers already given, by cache key (the store implements it). */
@@ -93,8 +94,9 @@ interface Job {
 }
 
 /**
- * Runs every job (model × case × sample) of a study. Models run one after another in study order,
- * each with its own concurrency; a model call that fails becomes a result with `error`, never an
+ * Runs every job (model × case × sample) of a study. Models on different servers run at the same
+ * time, models sharing a server (and in-process models) one after another in study order (see
+ * `modelLanes`), each with its own concurrency; a model call that fails becomes a result with `error`, never an
  * exception. Throws only when the run itself cannot go on: a missing provider, a task that cannot
  * build a prompt, or an observer that fails (e.g. the store cannot write).
  */
@@ -191,20 +193,30 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
 
   try {
     await notify("onRunStart", { runId, models });
-    for (const spec of study.models) {
-      if (stop.signal.aborted) break;
-      const provider = providers.get(spec.id) as Provider;
-      await runPool(
+    const runModel = (spec: ModelSpec) =>
+      runPool(
         pendingJobs(spec.id, cases, samples, finished),
-        spec.concurrency,
+        modelConcurrency(spec),
         (job) =>
-          runJob(spec, provider, job).catch((error: unknown) => {
+          runJob(spec, providers.get(spec.id) as Provider, job).catch((error: unknown) => {
             stop.abort(error);
             throw error;
           }),
         () => stop.signal.aborted,
       );
-    }
+    const runLane = async (lane: ModelSpec[]) => {
+      for (const [index, spec] of lane.entries()) {
+        if (stop.signal.aborted) break;
+        await runModel(spec);
+        // One in-process model loaded at a time: free this one before the next is loaded.
+        if (spec.provider === "llama-cpp" && index < lane.length - 1) {
+          await (providers.get(spec.id) as Provider).close();
+        }
+      }
+    };
+    const lanes = await Promise.allSettled(modelLanes(study.models, study.parallel).map(runLane));
+    const failed = lanes.find((lane) => lane.status === "rejected");
+    if (failed) throw failed.reason;
   } catch (error) {
     stop.abort(error);
     await notify("onRunEnd", { runId, summary: { ...summarize(), complete: false } }).catch(() => {});

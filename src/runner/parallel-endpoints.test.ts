@@ -28,7 +28,10 @@ async function server(options: Parameters<typeof startOpenAICompatibleServer>[0]
 
 describe("models with several endpoints, and models on different servers", () => {
   it("balances jobs over the healthy endpoints, takes a failing one out and puts it back after a health check", async () => {
-    const reply = () => ({ delayMs: 20, then: { content: "answer" } });
+    const reply = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return { content: "answer" };
+    };
     const first = await server({ reply, models: ["m"] });
     const second = await server({ reply, models: ["m"] });
     let thirdUp = false;

@@ -1,14 +1,17 @@
-// npm run bench — runner throughput against an instant loopback OpenAI-compatible server.
+// npm run bench — runner throughput against loopback OpenAI-compatible servers (one instant, one that
+// answers in 100 ms), each beside a bare node:http client with the same concurrency and agent settings.
 // Prints cases/s, per-case overhead, peak memory, the time of a fully cached re-run, and the time to
 // rebuild a report from the store. Results are recorded in BENCHMARKS.md.
 import { execFileSync, fork } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DiagnosisCase } from "../src/core/case.ts";
 import type { Study } from "../src/core/study.ts";
 import { studySchema } from "../src/core/study-schema.ts";
 import { createProvider } from "../src/providers/create-provider.ts";
+import { chatRequestBody } from "../src/providers/openai-compatible/openai-compatible-provider.ts";
 import { runStudy } from "../src/runner/run-study.ts";
 import { openStore } from "../src/store/store.ts";
 import { createStoreWriter } from "../src/store/store-writer.ts";
@@ -18,13 +21,22 @@ import { diagnosisTask } from "../src/tasks/diagnosis/diagnosis-task.ts";
 const CASES = Number(process.env.BENCH_CASES ?? 20_000);
 const CONCURRENCY = 32;
 
-const child = fork(join(import.meta.dirname, "loopback-server-process.ts"), {
-  execArgv: ["--import", "tsx"],
-  stdio: "inherit",
-});
-const url = await new Promise<string>((resolve) =>
-  child.once("message", (message) => resolve((message as { url: string }).url)),
-);
+const LATENCY_CASES = Number(process.env.BENCH_LATENCY_CASES ?? 5_000);
+
+function startServer(latencyMs: number) {
+  const child = fork(join(import.meta.dirname, "loopback-server-process.ts"), [String(latencyMs)], {
+    execArgv: ["--import", "tsx"],
+    stdio: "inherit",
+  });
+  const url = new Promise<string>((resolve) =>
+    child.once("message", (message) => resolve((message as { url: string }).url)),
+  );
+  return { child, url };
+}
+const instantServer = startServer(0);
+const slowServer = startServer(100);
+const url = await instantServer.url;
+const slowUrl = await slowServer.url;
 const directory = mkdtempSync(join(tmpdir(), "clinval-bench-"));
 
 function syntheticCases(count: number): DiagnosisCase[] {
@@ -34,6 +46,60 @@ function syntheticCases(count: number): DiagnosisCase[] {
     diagnosis: index % 2 === 0 ? "Community-acquired pneumonia" : "Pleural effusion",
     specialty: ["internal medicine", "surgery", "neurology", "gynecology", "pediatrics"][index % 5],
   }));
+}
+
+/**
+ * The same requests as the runner sends, from a bare node:http client: a keep-alive agent with LIFO
+ * scheduling (the providers' settings), `concurrency` requests at once, each body read to its end.
+ */
+async function bareClient(label: string, study: Study, cases: DiagnosisCase[], baseUrl: string) {
+  const agent = new Agent({ keepAlive: true, scheduling: "lifo" });
+  const target = new URL(`${baseUrl}/chat/completions`);
+  const spec = study.models[0];
+  const responseSchema = diagnosisTask.responseSchema(study as never);
+  const bodies = cases.map((testCase) =>
+    chatRequestBody(spec, {
+      messages: diagnosisTask.prompt(testCase as never, study as never),
+      params: {},
+      responseSchema,
+    }),
+  );
+  const post = (body: Record<string, unknown>) =>
+    new Promise<void>((resolve, reject) => {
+      const payload = JSON.stringify(body);
+      const outgoing = request(
+        target,
+        {
+          method: "POST",
+          agent,
+          headers: {
+            "content-type": "application/json",
+            "content-length": String(Buffer.byteLength(payload)),
+            accept: "text/event-stream",
+          },
+        },
+        (response) => {
+          response.on("data", () => {});
+          response.on("end", resolve);
+          response.on("error", reject);
+        },
+      );
+      outgoing.on("error", reject);
+      outgoing.end(payload);
+    });
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < bodies.length) await post(bodies[next++]);
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  console.log(
+    `${label}: ${cases.length} requests in ${seconds.toFixed(2)} s = ${Math.round(cases.length / seconds)} requests/s`,
+  );
+  return seconds;
 }
 
 async function measure(label: string, study: Study, cases: DiagnosisCase[], storePath: string) {
@@ -61,7 +127,7 @@ async function measure(label: string, study: Study, cases: DiagnosisCase[], stor
       `${((seconds * 1000) / cases.length).toFixed(3)} ms per case, from cache ${summary.fromCache}, ` +
       `complete ${summary.complete}, peak RSS ${rssMb.toFixed(0)} MB, heap after GC ${heapMb.toFixed(1)} MB`,
   );
-  return { store, run, suite };
+  return { store, run, suite, seconds };
 }
 
 /** A 4-model run of the built-in dx-core suite, then `clinval report` timed as a whole command. */
@@ -91,8 +157,8 @@ async function reportRebuild(baseUrl: string, folder: string) {
   );
 }
 
-try {
-  const study = studySchema.parse({
+function benchStudy(baseUrl: string): Study {
+  return studySchema.parse({
     name: "bench",
     task: "diagnosis",
     suite: { path: "synthetic.jsonl" },
@@ -100,7 +166,7 @@ try {
       {
         id: "instant",
         provider: "openai",
-        baseUrl: url,
+        baseUrl,
         model: "instant-model",
         concurrency: CONCURRENCY,
         retries: 0,
@@ -109,6 +175,10 @@ try {
     subgroups: ["specialty"],
     output: join(directory, "report"),
   }) as Study;
+}
+
+try {
+  const study = benchStudy(url);
   const storePath = join(directory, "clinval.db");
   const small = await measure(
     "warm-up (memory baseline)",
@@ -117,12 +187,24 @@ try {
     join(directory, "small.db"),
   );
   await small.store.close();
+  await bareClient("bare client, instant server", study, syntheticCases(CASES), url);
   const first = await measure("first run", study, syntheticCases(CASES), storePath);
   await first.store.close();
   const cached = await measure("cached re-run", study, syntheticCases(CASES), storePath);
   await cached.store.close();
+
+  const slowStudy = benchStudy(slowUrl);
+  const slowCases = syntheticCases(LATENCY_CASES);
+  const bare = await bareClient("bare client, 100 ms server", slowStudy, slowCases, slowUrl);
+  const runner = await measure("first run, 100 ms server", slowStudy, slowCases, join(directory, "slow.db"));
+  await runner.store.close();
+  console.log(
+    `100 ms server, ${LATENCY_CASES} cases at concurrency ${CONCURRENCY}: clinval ${runner.seconds.toFixed(2)} s, ` +
+      `bare client ${bare.toFixed(2)} s, clinval at ${((bare / runner.seconds) * 100).toFixed(1)} % of the bare client's throughput`,
+  );
   await reportRebuild(url, directory);
 } finally {
-  child.disconnect();
+  instantServer.child.disconnect();
+  slowServer.child.disconnect();
   rmSync(directory, { recursive: true, force: true });
 }

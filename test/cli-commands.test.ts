@@ -54,6 +54,41 @@ describe("clinval models check", () => {
       await server.close();
     }
   });
+
+  it("checks a model with several endpoints at each of them", async () => {
+    const server = await startOpenAICompatibleServer({
+      models: ["served-model"],
+      reply: () => ({ content: "ready" }),
+    });
+    try {
+      const study = await write(
+        "endpoints.yaml",
+        [
+          "name: endpoints",
+          "task: diagnosis",
+          "suite: { id: dx-core }",
+          "models:",
+          "  - id: replicated",
+          "    provider: openai",
+          "    model: served-model",
+          "    endpoints:",
+          `      - { baseUrl: "${server.url}", concurrency: 4 }`,
+          '      - { baseUrl: "http://127.0.0.1:9/v1" }',
+        ].join("\n"),
+      );
+      const result = await runCli(["models", "check", study]);
+      expect(result.code).toBe(1);
+      const lines = result.stdout.trim().split("\n");
+      expect(lines[0]).toMatch(
+        new RegExp(`^ok {4}replicated@${server.url}: openai served-model · \\d+ ms · answered "ready"$`),
+      );
+      expect(lines[1]).toMatch(
+        /^FAIL {2}replicated@http:\/\/127\.0\.0\.1:9\/v1: openai served-model · connection: could not reach/,
+      );
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 describe("clinval suites validate", () => {

@@ -35,6 +35,7 @@ export function createProgressObserver(stream: ProgressStream, options: Progress
   const models = new Map<string, ModelProgress>();
   let current: ModelProgress | undefined;
   let lastEventAt = 0;
+  let lastFinishedAt = 0;
   let multiBar: MultiBar | undefined;
   let timer: NodeJS.Timeout | undefined;
   let lastLine = "";
@@ -57,12 +58,14 @@ export function createProgressObserver(stream: ProgressStream, options: Progress
   const finishModel = (model: ModelProgress, stopped: boolean) => {
     if (model.reported) return;
     model.reported = true;
+    lastFinishedAt = now();
     if (!live) stream.write(`${summarize(model, now(), stopped)}\n`);
   };
 
   return {
     onRunStart({ models: started }) {
       lastEventAt = now();
+      lastFinishedAt = lastEventAt;
       for (const { id, total, finished } of started) {
         models.set(id, {
           id,
@@ -96,12 +99,9 @@ export function createProgressObserver(stream: ProgressStream, options: Progress
       const model = models.get(result.modelId);
       if (!model) return;
       const at = now();
-      if (current !== model) {
-        if (current) finishModel(current, false);
-        current = model;
-        // Models run one after another: this one started when the previous one last finished a job.
-        model.startedAt = lastEventAt;
-      }
+      current = model;
+      // A model starts when the run does, or (sharing a server) when the model before it finished.
+      model.startedAt ??= lastFinishedAt;
       lastEventAt = at;
       model.lastAt = at;
       if (result.completion) model.done++;

@@ -42,4 +42,6 @@ export interface Completion {
   model: ModelIdentity;
   /** Set when the answer or the reasoning was longer than the study's cap and was cut: the original lengths. */
   clipped?: { text?: number; reasoning?: number };
+  /** The server that answered, for a model served by several `endpoints` (its base URL without credentials). */
+  endpoint?: string;
 }

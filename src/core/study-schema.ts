@@ -17,6 +17,8 @@ const identifier = z
   .min(1)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "use letters, digits and . _ : - only");
 
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
+
 /** An adapted version of a model (`adapters:` on a model): evaluated beside the base and compared with it. */
 const adapterSchema = z.strictObject({
   /** The adapted model's id in the study. */
@@ -33,7 +35,12 @@ export const modelSpecSchema = z.strictObject({
   provider: z.enum(PROVIDERS),
   /** Model name on the server, a GGUF path or `hf:` URI (llama-cpp), or a classifier file (classifier). */
   model: z.string().min(1),
-  baseUrl: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
+  baseUrl: httpUrl.optional(),
+  /** Several servers of the same model (replicas), each with its own concurrency, instead of one `baseUrl`. */
+  endpoints: z
+    .array(z.strictObject({ baseUrl: httpUrl, concurrency: z.number().int().min(1).max(1024).default(1) }))
+    .min(1)
+    .optional(),
   /** Name of the environment variable that holds the API key; the key itself never enters a file. */
   apiKeyEnv: z.string().min(1).optional(),
   concurrency: z.number().int().min(1).max(1024).default(1),
@@ -55,6 +62,7 @@ export const modelSpecSchema = z.strictObject({
 /** Model keys that only some providers use; given to another provider, they would be silently ignored. */
 const PROVIDER_KEYS = {
   baseUrl: ["openai", "ollama", "classifier"],
+  endpoints: ["openai", "ollama"],
   apiKeyEnv: ["openai", "ollama", "classifier"],
   lora: ["llama-cpp"],
   contextSize: ["llama-cpp"],
@@ -133,6 +141,8 @@ export const studySchema = z
      * primary pairs join the primary family. Every other subgroup analysis is exploratory.
      */
     primarySubgroups: z.array(z.string().min(1)).default([]),
+    /** Run models on different servers at the same time (default); false: one model after another. */
+    parallel: z.boolean().optional(),
     /** Triage: ordered label set, least to most severe. */
     labels: z.array(z.string().min(1)).min(2).optional(),
     /**
@@ -191,6 +201,13 @@ export const studySchema = z
           });
         }
       });
+      if (model.endpoints !== undefined && model.baseUrl !== undefined) {
+        context.addIssue({
+          code: "custom",
+          path: ["models", index, "endpoints"],
+          message: "give either `baseUrl` or `endpoints`, not both",
+        });
+      }
     });
     study.models.forEach((model, index) => {
       for (const key of Object.keys(model) as Array<keyof typeof model>) {

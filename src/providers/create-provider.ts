@@ -1,10 +1,13 @@
 import type { ModelSpec, Study } from "../core/study.ts";
+import { createEndpointPool, type EndpointPoolOptions } from "./endpoint-pool.ts";
 import type { Provider } from "./provider.ts";
 
 export interface ProviderOptions {
   /** Where downloaded GGUF files go (llama-cpp `hf:` URIs). */
   modelsDirectory?: string;
   onDownloadProgress?: (downloaded: number, total: number) => void;
+  /** For models with several `endpoints`: when one is taken out and how often it is checked. */
+  endpointPool?: EndpointPoolOptions;
 }
 
 /** The backend for one model entry of a study. In-process engines are loaded only when used. */
@@ -13,6 +16,14 @@ export async function createProvider(
   study: Study,
   options: ProviderOptions = {},
 ): Promise<Provider> {
+  if (spec.endpoints !== undefined) {
+    const endpoints = [];
+    for (const endpoint of spec.endpoints) {
+      const single = { ...spec, baseUrl: endpoint.baseUrl, endpoints: undefined };
+      endpoints.push({ ...endpoint, provider: await createProvider(single, study, options) });
+    }
+    return createEndpointPool(endpoints, options.endpointPool);
+  }
   switch (spec.provider) {
     case "openai":
       return (

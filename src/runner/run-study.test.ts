@@ -92,10 +92,13 @@ describe("runStudy", () => {
   });
 
   it("runs every model on every case and reports each result to the observers", async () => {
-    const study = makeStudy([
-      { id: "a", provider: "openai", model: "model-a" },
-      { id: "b", provider: "ollama", model: "model-b" },
-    ]);
+    const study = makeStudy(
+      [
+        { id: "a", provider: "openai", model: "model-a" },
+        { id: "b", provider: "ollama", model: "model-b" },
+      ],
+      { parallel: false },
+    );
     const a = new FakeProvider();
     const b = new FakeProvider();
     const observer = new RecordingObserver();

@@ -11,6 +11,7 @@ import { callWithRetries } from "./call-model.ts";
 import { clipCompletion } from "./clip-completion.ts";
 import { jobId } from "./job-id.ts";
 import type { JobResult } from "./job-result.ts";
+import { modelConcurrency, modelLanes } from "./model-lanes.ts";
 import { runPool } from "./promise-pool.ts";
 
 /** Answers already given, by cache key (the store implements it). */
@@ -36,8 +37,10 @@ export interface RunEndEvent {
 
 /**
  * Hooks called as a run goes; all optional. Each event is passed to the observers in order and
- * each hook is awaited before the next, so an observer can slow the run down (the store writer
- * makes a job wait until its result is durable).
+ * each hook is awaited before the next observer's. A job's slot is freed when its answer is in, but at
+ * most as many results as the run's concurrency wait for their `onJobEnd` hooks at once, so a slow
+ * observer (the store writer, which resolves once the result is durable) slows the run down rather
+ * than piling results up.
  */
 export interface RunObserver {
   onRunStart?(event: RunStartEvent): void | Promise<void>;
@@ -93,8 +96,9 @@ interface Job {
 }
 
 /**
- * Runs every job (model × case × sample) of a study. Models run one after another in study order,
- * each with its own concurrency; a model call that fails becomes a result with `error`, never an
+ * Runs every job (model × case × sample) of a study. Models on different servers run at the same
+ * time, models sharing a server (and in-process models) one after another in study order (see
+ * `modelLanes`), each with its own concurrency; a model call that fails becomes a result with `error`, never an
  * exception. Throws only when the run itself cannot go on: a missing provider, a task that cannot
  * build a prompt, or an observer that fails (e.g. the store cannot write).
  */
@@ -181,7 +185,36 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
     if (result.completion) counts.done++;
     else counts.errors++;
     if (result.cached) counts.fromCache++;
-    await notify("onJobEnd", { runId, result });
+    await report(spec, { runId, result });
+  };
+
+  // A job's slot is free once its answer is in; its result is handed to the observers (the store
+  // commits it within milliseconds) while the next job is already asking. At most a model's concurrency
+  // of its results wait for their observers at a time, so a kill loses at most that many answers besides
+  // the calls in flight.
+  const waiting = new Set<Promise<void>>();
+  const waitingByModel = new Map<string, Set<Promise<void>>>();
+  let observerError: { error: unknown } | undefined;
+  const report = async (spec: ModelSpec, event: JobEndEvent) => {
+    const own = waitingByModel.get(spec.id) ?? new Set<Promise<void>>();
+    waitingByModel.set(spec.id, own);
+    while (own.size >= modelConcurrency(spec)) await Promise.race(own);
+    if (observerError) throw observerError.error;
+    const settle = () => {
+      waiting.delete(handed);
+      own.delete(handed);
+    };
+    const handed: Promise<void> = notify("onJobEnd", event).then(settle, (error: unknown) => {
+      settle();
+      observerError ??= { error };
+      stop.abort(error);
+    });
+    waiting.add(handed);
+    own.add(handed);
+  };
+  const allReported = async () => {
+    await Promise.all(waiting);
+    if (observerError) throw observerError.error;
   };
 
   const summarize = (): RunSummary => {
@@ -191,22 +224,34 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
 
   try {
     await notify("onRunStart", { runId, models });
-    for (const spec of study.models) {
-      if (stop.signal.aborted) break;
-      const provider = providers.get(spec.id) as Provider;
-      await runPool(
+    const runModel = (spec: ModelSpec) =>
+      runPool(
         pendingJobs(spec.id, cases, samples, finished),
-        spec.concurrency,
+        modelConcurrency(spec),
         (job) =>
-          runJob(spec, provider, job).catch((error: unknown) => {
+          runJob(spec, providers.get(spec.id) as Provider, job).catch((error: unknown) => {
             stop.abort(error);
             throw error;
           }),
         () => stop.signal.aborted,
       );
-    }
+    const runLane = async (lane: ModelSpec[]) => {
+      for (const [index, spec] of lane.entries()) {
+        if (stop.signal.aborted) break;
+        await runModel(spec);
+        // One in-process model loaded at a time: free this one before the next is loaded.
+        if (spec.provider === "llama-cpp" && index < lane.length - 1) {
+          await (providers.get(spec.id) as Provider).close();
+        }
+      }
+    };
+    const lanes = await Promise.allSettled(modelLanes(study.models, study.parallel).map(runLane));
+    await allReported();
+    const failed = lanes.find((lane) => lane.status === "rejected");
+    if (failed) throw failed.reason;
   } catch (error) {
     stop.abort(error);
+    await Promise.allSettled(waiting);
     await notify("onRunEnd", { runId, summary: { ...summarize(), complete: false } }).catch(() => {});
     throw error;
   } finally {

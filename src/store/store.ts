@@ -27,6 +27,7 @@ import { MIGRATIONS, migrate } from "./migrations.ts";
 import { redactCredentials } from "./redact-credentials.ts";
 import { hashCases } from "./study-hash.ts";
 import { type Row as QueuedRow, type Upsert, WriteQueue } from "./write-queue.ts";
+import { WriterThread } from "./writer-thread.ts";
 
 export interface RunRecord {
   id: string;
@@ -280,6 +281,7 @@ function leaseExpiry(): string {
 class LibsqlStore implements Store {
   readonly #client: Client;
   readonly #writes: WriteQueue;
+  readonly #writer: WriterThread;
   readonly #responses: JsonKeyReader;
   readonly #leaseHolder = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 
@@ -288,7 +290,9 @@ class LibsqlStore implements Store {
     client: Client,
   ) {
     this.#client = client;
-    this.#writes = new WriteQueue(client);
+    // Results are committed on a thread of their own, so a commit never holds up the answers being read.
+    this.#writer = new WriterThread(pathToFileURL(path).href);
+    this.#writes = new WriteQueue((statements) => this.#writer.commit(statements));
     this.#responses = new JsonKeyReader(client, "responses", "key", "completion");
   }
 
@@ -536,6 +540,7 @@ class LibsqlStore implements Store {
     try {
       await this.#writes.flush();
     } finally {
+      await this.#writer.close();
       this.#client.close();
     }
   }

@@ -1,4 +1,4 @@
-import type { Client, InStatement, InValue } from "@libsql/client";
+import type { InStatement, InValue } from "@libsql/client";
 
 /** An `INSERT … ON CONFLICT …` into one table, run for many rows at once. */
 export interface Upsert {
@@ -24,18 +24,19 @@ const MAX_PARAMETERS = 8_000;
 /**
  * Group commit: rows added while the event loop is busy are written together in one transaction at the
  * next turn of the loop (`setImmediate`), as one multi-row statement per table, and each `add` resolves
- * once its rows are committed. Under load the groups grow by themselves; when idle a row waits for one
- * turn of the loop. Rows for the same table keep their order, so a later upsert of a key wins.
+ * once its rows are committed. Under load the groups grow by themselves (rows added while a commit is
+ * under way go together into the next); when idle a row waits for one turn of the loop. Rows for the same table keep their order, so a later upsert of a key wins.
  */
 export class WriteQueue {
-  readonly #client: Client;
+  readonly #commit: (statements: InStatement[]) => Promise<void>;
   #rows: Row[] = [];
   #waiters: Waiter[] = [];
   #scheduled = false;
   #writing: Promise<void> = Promise.resolve();
 
-  constructor(client: Client) {
-    this.#client = client;
+  /** `commit` runs the statements in one write transaction and resolves once it is durable. */
+  constructor(commit: (statements: InStatement[]) => Promise<void>) {
+    this.#commit = commit;
   }
 
   /** Queues rows to be written in one transaction with others; resolves when they are committed. */
@@ -69,7 +70,7 @@ export class WriteQueue {
     this.#rows = [];
     this.#waiters = [];
     try {
-      await this.#client.batch(statementsFor(rows), "write");
+      await this.#commit(statementsFor(rows));
       for (const waiter of waiters) waiter.resolve();
     } catch (error) {
       for (const waiter of waiters) waiter.reject(error);

@@ -174,6 +174,50 @@ describe("loadStudy", () => {
         valid.replace("provider: ollama", "provider: ollama\n    baseUrl: javascript:alert(1)"),
       ),
     ).toBe(`${file("script.yaml")}:8: models.0.baseUrl: must be an http:// or https:// URL`);
+    expect(
+      await at(
+        "endpoint-scheme.yaml",
+        valid.replace(
+          "provider: ollama",
+          "provider: ollama\n    endpoints:\n      - { baseUrl: http://10.0.0.1:11434 }\n      - { baseUrl: ftp://10.0.0.2 }",
+        ),
+      ),
+    ).toBe(
+      `${file("endpoint-scheme.yaml")}:10: models.0.endpoints.1.baseUrl: must be an http:// or https:// URL`,
+    );
+    expect(
+      await at(
+        "endpoint-concurrency.yaml",
+        valid.replace(
+          "provider: ollama",
+          "provider: ollama\n    endpoints:\n      - { baseUrl: http://10.0.0.1:11434, concurrency: 0 }",
+        ),
+      ),
+    ).toBe(
+      `${file("endpoint-concurrency.yaml")}:9: models.0.endpoints.0.concurrency: Too small: expected number to be >=1`,
+    );
+    expect(
+      await at(
+        "endpoint-both.yaml",
+        valid.replace(
+          "provider: ollama",
+          "provider: ollama\n    baseUrl: http://10.0.0.3:11434\n    endpoints:\n      - { baseUrl: http://10.0.0.1:11434 }",
+        ),
+      ),
+    ).toBe(
+      `${file("endpoint-both.yaml")}:10: models.0.endpoints: give either \`baseUrl\` or \`endpoints\`, not both`,
+    );
+    expect(
+      await at(
+        "endpoint-provider.yaml",
+        valid.replace(
+          "model: ./models/qwen.gguf",
+          "model: ./models/qwen.gguf\n    endpoints:\n      - { baseUrl: http://10.0.0.1:8000 }",
+        ),
+      ),
+    ).toBe(
+      `${file("endpoint-provider.yaml")}:13: models.1.endpoints: only for provider openai or ollama, not llama-cpp`,
+    );
     expect(await at("self.yaml", `${valid}compare: [[r1-8b, r1-8b]]\n`)).toBe(
       `${file("self.yaml")}:13: compare.0: compares "r1-8b" with itself; a comparison needs two different models`,
     );

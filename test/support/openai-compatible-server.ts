@@ -54,6 +54,8 @@ export interface OpenAICompatibleServerOptions {
   models?: string[];
   /** Keep every request in `requests` (default true); turn off for long benchmarks. */
   record?: boolean;
+  /** While this returns false, every route answers 503, as a replica that is down behind its proxy. */
+  available?: () => boolean;
 }
 
 export interface OpenAICompatibleServer {
@@ -70,6 +72,12 @@ export async function startOpenAICompatibleServer(
   let counter = 0;
   const server = await startLoopbackServer(async (request, response, text, loopback) => {
     const path = (request.url ?? "/").split("?")[0];
+    if (options.available?.() === false) {
+      sendJson(response, 503, {
+        error: { message: "no healthy upstream", type: "ServiceUnavailable", code: 503 },
+      });
+      return;
+    }
     if (request.method === "GET" && path === "/v1/models" && options.models !== undefined) {
       sendJson(response, 200, {
         object: "list",

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
+import type { ModelSpec } from "../../core/study.ts";
 import { judgeModelSpec } from "../../judge/run-judge.ts";
 import { createProvider } from "../../providers/create-provider.ts";
+import { describeUrl } from "../../providers/http-stream.ts";
 import { ProviderError } from "../../providers/provider.ts";
 import { loadStudy } from "../../study/load-study.ts";
 import { unsetApiKeyWarnings } from "../options.ts";
@@ -23,7 +25,7 @@ export function register(program: Command): void {
       const specs = study.judge ? [...study.models, judgeModelSpec(study.judge)] : study.models;
       process.stderr.write(unsetApiKeyWarnings(specs));
       const checks: ModelCheck[] = [];
-      for (const spec of specs) {
+      for (const spec of specs.flatMap(eachEndpoint)) {
         const provider = await createProvider(spec, study);
         const signal = AbortSignal.timeout(CHECK_TIMEOUT_MS);
         try {
@@ -81,4 +83,15 @@ function describeCheck(check: ModelCheck): string {
     `ok    ${check.id}: ${check.provider} ${check.model}${digest}` +
     ` · ${check.latencyMs} ms · answered "${check.answer}"${check.reasoning ? " (with reasoning)" : ""}\n`
   );
+}
+
+/** A model with several endpoints is checked at each of them, as `id@address`. */
+function eachEndpoint(spec: ModelSpec): ModelSpec[] {
+  if (spec.endpoints === undefined) return [spec];
+  return spec.endpoints.map((endpoint) => ({
+    ...spec,
+    id: `${spec.id}@${describeUrl(endpoint.baseUrl)}`,
+    baseUrl: endpoint.baseUrl,
+    endpoints: undefined,
+  }));
 }

@@ -5,6 +5,7 @@ import type { ModelSpec } from "../../core/study.ts";
 import { JUDGE_ID, judgeModelSpec, judgeRun } from "../../judge/run-judge.ts";
 import { createProvider } from "../../providers/create-provider.ts";
 import { type Provider, ProviderError } from "../../providers/provider.ts";
+import { EgressBlockedError, installEgressGuard, studyHosts } from "../../runner/egress-guard.ts";
 import { runStudy } from "../../runner/run-study.ts";
 import { LEASE_MS, openStore } from "../../store/store.ts";
 import { createStoreWriter } from "../../store/store-writer.ts";
@@ -24,6 +25,8 @@ export interface RunOptions {
   lenient?: boolean;
   force?: boolean;
   json?: boolean;
+  /** Hosts (comma separated) that may be reached during the run besides those the study names. */
+  allowHost?: string;
 }
 
 export function register(program: Command): void {
@@ -43,6 +46,10 @@ export function register(program: Command): void {
     .option("--lenient", "make lenient grading (fuzzy matches count) the primary analysis")
     .option("--force", "take over a run whose earlier runner stopped renewing its lease (after it expired)")
     .option("--json", "print the outcome as JSON (run id, completeness, exit code, files, report)")
+    .option(
+      "--allow-host <hosts>",
+      "hosts (comma separated; *.example.org for subdomains) that may be reached during the run besides the study's models and judge",
+    )
     .action(async (studyPath: string, options: RunOptions) => {
       process.exitCode = await runCommand(studyPath, options);
     });
@@ -54,6 +61,33 @@ export async function runCommand(studyPath: string, options: RunOptions): Promis
 
 /** Runs an opened study (resuming its last incomplete run), then writes its reports. Returns the exit code. */
 export async function executeStudy(opened: OpenedStudy, options: RunOptions): Promise<number> {
+  const { study } = opened;
+  // Only the hosts the study names (and loopback) may be reached while it runs.
+  const controller = new AbortController();
+  const guard = installEgressGuard(
+    [
+      ...studyHosts(study.judge ? [...study.models, study.judge] : study.models),
+      ...(parseList(options.allowHost) ?? []),
+    ],
+    (error) => controller.abort(error),
+  );
+  try {
+    const code = await executeGuarded(opened, options, controller);
+    const violation = guard.violation();
+    if (violation) throw violation;
+    return code;
+  } catch (error) {
+    throw guard.violation() ?? error;
+  } finally {
+    guard.uninstall();
+  }
+}
+
+async function executeGuarded(
+  opened: OpenedStudy,
+  options: RunOptions,
+  controller: AbortController,
+): Promise<number> {
   const { study, task, template } = opened;
   for (const warning of opened.warnings) process.stderr.write(`warning: ${warning}\n`);
   process.stderr.write(unsetApiKeyWarnings(study.models));
@@ -81,7 +115,6 @@ export async function executeStudy(opened: OpenedStudy, options: RunOptions): Pr
     }
   }
   const store = await openStore(storePath(options.store));
-  const controller = new AbortController();
   const interrupt = () => {
     if (controller.signal.aborted) return;
     process.stderr.write("\nStopping: finished answers are kept; run the same command again to resume.\n");
@@ -183,6 +216,8 @@ export async function executeStudy(opened: OpenedStudy, options: RunOptions): Pr
       await store.finishRun(run.id, { complete });
     }
 
+    // A refused connection stops the run before any report is written (executeStudy names the host).
+    if (controller.signal.reason instanceof EgressBlockedError) return 1;
     const primary: Grading = options.lenient ? "lenient" : "strict";
     const { report, files } = await buildReport({
       store,

@@ -101,8 +101,8 @@ describe("migrate", () => {
 
   it("keeps reviewers' reasoning codes in the table of migration 4", async () => {
     const client = connect();
-    expect(await migrate(client)).toBe(5);
-    expect(await versions(client)).toEqual([1, 2, 3, 4, 5]);
+    expect(await migrate(client)).toBe(6);
+    expect(await versions(client)).toEqual([1, 2, 3, 4, 5, 6]);
     const columns = await client.execute(
       "SELECT name, pk FROM pragma_table_info('reasoning_codes') ORDER BY cid",
     );

@@ -138,6 +138,31 @@ export const MIGRATIONS: Migration[] = [
       "ALTER TABLE runs ADD COLUMN lease_expires_at TEXT",
     ],
   },
+  {
+    version: 6,
+    name: "each answer stored once",
+    statements: [
+      // The response cache points at the result that holds an answer instead of keeping a second copy.
+      `CREATE TABLE response_refs (
+        key TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        model_id TEXT NOT NULL,
+        case_id TEXT NOT NULL,
+        sample INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+      // Answers cached before this version stay in `responses`, read while no newer reference exists.
+      `CREATE VIEW cached_answers AS
+        SELECT refs.key AS key, results.completion AS completion
+          FROM response_refs AS refs
+          JOIN results ON results.run_id = refs.run_id AND results.model_id = refs.model_id
+            AND results.case_id = refs.case_id AND results.sample = refs.sample
+          WHERE results.completion IS NOT NULL
+        UNION ALL
+        SELECT key, completion FROM responses
+          WHERE key NOT IN (SELECT key FROM response_refs)`,
+    ],
+  },
 ];
 
 /**

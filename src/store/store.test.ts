@@ -84,6 +84,7 @@ describe("openStore", () => {
       "judge_verdicts",
       "migrations",
       "reasoning_codes",
+      "response_refs",
       "responses",
       "results",
       "runs",
@@ -410,6 +411,34 @@ describe("results and the response cache", () => {
     expect(await store.get("key-dx-2")).toBeUndefined();
     expect(await store.get("only-in-results")).toBeUndefined();
     expect(await store.finishedJobs("run-1")).toEqual(new Set(["a/0/dx-1", "a/0/dx-3"]));
+  });
+
+  it("stores each answer once, in its result; the cache points at the newest, and older answers stay found", async () => {
+    const long = "x".repeat(100_000);
+    await store.createRun({ id: "run-1", study, studyHash: "hash", suite });
+    await store.saveResult("run-1", success("dx-1", long));
+    await store.finishedJobs("run-1");
+    const stored = await inspect<{ total: number }>(
+      "SELECT sum(length(completion)) AS total FROM (SELECT completion FROM results UNION ALL SELECT completion FROM responses)",
+    );
+    expect(Number(stored[0].total)).toBe(JSON.stringify(completionFor(long)).length);
+    expect(await store.get("key-dx-1")).toEqual(completionFor(long));
+
+    // A run with the cache switched off asks again: the cache then answers with the newer answer, and
+    // the first run keeps its own.
+    await store.createRun({ id: "run-2", study, studyHash: "hash", suite });
+    await store.saveResult("run-2", success("dx-1", "newer"));
+    expect(await store.get("key-dx-1")).toEqual(completionFor("newer"));
+    expect((await store.results("run-1"))[0].completion).toEqual(completionFor(long));
+
+    // An answer cached by a clinval from before this layout (in `responses`) is still found.
+    const client = createClient({ url: pathToFileURL(store.path).href });
+    await client.execute({
+      sql: "INSERT INTO responses (key, provider, model, completion, created_at) VALUES (?, 'openai', 'm', ?, 'then')",
+      args: ["legacy-key", JSON.stringify(completionFor("legacy"))],
+    });
+    client.close();
+    expect(await store.get("legacy-key")).toEqual(completionFor("legacy"));
   });
 
   it("answers many lookups at once, including repeated and missing keys", async () => {

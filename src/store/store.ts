@@ -293,7 +293,7 @@ class LibsqlStore implements Store {
     // Results are committed on a thread of their own, so a commit never holds up the answers being read.
     this.#writer = new WriterThread(pathToFileURL(path).href);
     this.#writes = new WriteQueue((statements) => this.#writer.commit(statements));
-    this.#responses = new JsonKeyReader(client, "responses", "key", "completion");
+    this.#responses = new JsonKeyReader(client, "cached_answers", "key", "completion");
   }
 
   async createRun(run: NewRun): Promise<RunRecord> {
@@ -546,12 +546,21 @@ class LibsqlStore implements Store {
   }
 }
 
-// The newest answer for a key wins, so a run with the cache switched off refreshes it.
+// A judge's answer has no result row of its own: it is kept in `responses`, the newest for a key winning.
 const RESPONSE_UPSERT: Upsert = {
   table: "responses",
   columns: ["key", "provider", "model", "completion", "created_at"],
   onConflict: `ON CONFLICT (key) DO UPDATE SET provider = excluded.provider, model = excluded.model,
     completion = excluded.completion, created_at = excluded.created_at`,
+};
+
+// The cache points at the result holding the newest answer for a key (so a run with the cache switched off
+// refreshes it); the answer itself is stored once, in that result.
+const RESPONSE_REF_UPSERT: Upsert = {
+  table: "response_refs",
+  columns: ["key", "run_id", "model_id", "case_id", "sample", "created_at"],
+  onConflict: `ON CONFLICT (key) DO UPDATE SET run_id = excluded.run_id, model_id = excluded.model_id,
+    case_id = excluded.case_id, sample = excluded.sample, created_at = excluded.created_at`,
 };
 
 // A replay changes nothing, a success replaces an error, an error never replaces a success.
@@ -566,10 +575,6 @@ const RESULT_UPSERT: Upsert = {
 function resultRows(runId: string, result: JobResult, now: string): QueuedRow[] {
   const rows: QueuedRow[] = [];
   const completion = result.completion === null ? null : JSON.stringify(result.completion);
-  if (result.completion !== null && completion !== null && !result.cached) {
-    const { provider, model } = result.completion.model;
-    rows.push({ upsert: RESPONSE_UPSERT, values: [result.key, provider, model, completion, now] });
-  }
   const error = result.error === null ? null : JSON.stringify(result.error);
   rows.push({
     upsert: RESULT_UPSERT,
@@ -585,6 +590,12 @@ function resultRows(runId: string, result: JobResult, now: string): QueuedRow[] 
       now,
     ],
   });
+  if (result.completion !== null && !result.cached) {
+    rows.push({
+      upsert: RESPONSE_REF_UPSERT,
+      values: [result.key, runId, result.modelId, result.caseId, result.sample, now],
+    });
+  }
   return rows;
 }
 

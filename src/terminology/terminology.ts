@@ -33,6 +33,9 @@ export class Terminology {
   private readonly ancestorCache = new Map<string, ReadonlyMap<string, number>>();
   private readonly ambiguousMeanings = new Map<string, string[]>();
   private spelling: SpellingIndex | undefined;
+  /** Grading asks for the same few thousand names over and over: each is looked up once. */
+  private readonly found = new Map<string, readonly string[]>();
+  private readonly corrected = new Map<string, { id: string; name: string } | undefined>();
 
   /** The terminology's source first (repository, release, commit, licence), then one entry per overlay. */
   readonly sources: readonly TerminologySource[];
@@ -150,6 +153,16 @@ export class Terminology {
    * head noun ("Kawasaki", "Menieres" → "… disease" / "… syndrome") when that names exactly one concept.
    */
   find(name: string): readonly string[] {
+    let found = this.found.get(name);
+    if (found === undefined) {
+      found = this.findUncached(name);
+      if (this.found.size >= 100_000) this.found.clear();
+      this.found.set(name, found);
+    }
+    return found;
+  }
+
+  private findUncached(name: string): readonly string[] {
     const direct = this.lookup(name);
     if (direct.length > 0 || name.length > 300) return direct;
     let changed = false;
@@ -202,6 +215,14 @@ export class Terminology {
    * Returns that concept and the name it matched, or undefined (no match, or more than one).
    */
   correctSpelling(name: string): { id: string; name: string } | undefined {
+    if (this.corrected.has(name)) return this.corrected.get(name);
+    const corrected = this.correctSpellingUncached(name);
+    if (this.corrected.size >= 100_000) this.corrected.clear();
+    this.corrected.set(name, corrected);
+    return corrected;
+  }
+
+  private correctSpellingUncached(name: string): { id: string; name: string } | undefined {
     this.spelling ??= new SpellingIndex(this.allNames());
     const found = new Map<string, string>();
     for (const candidate of this.spelling.corrections(name)) {

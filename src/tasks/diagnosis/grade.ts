@@ -157,16 +157,8 @@ function decide(
     answerConcepts: readonly string[] = [],
     distance: number | null = null,
     similarity: number | null = null,
-  ): AnswerDecision => ({
-    answer,
-    rung,
-    correct,
-    answerConcepts: [...answerConcepts],
-    referenceConcepts: [...reference.concepts],
-    matched,
-    distance,
-    similarity,
-  });
+  ): AnswerDecision =>
+    answerDecision(answer, reference, rung, correct, matched, answerConcepts, distance, similarity);
   const clinician = decisions?.clinician(reference.diagnosis, answer);
   if (clinician !== undefined) {
     return {
@@ -193,6 +185,28 @@ function decide(
   return {
     ...decision("judge", countsAsCorrect(judged.verdict), judged.judge, decided.concepts),
     ...verdict,
+  };
+}
+
+function answerDecision(
+  answer: string,
+  reference: PreparedReference,
+  rung: AnswerRung,
+  correct: boolean | null,
+  matched: string | null,
+  answerConcepts: readonly string[],
+  distance: number | null,
+  similarity: number | null,
+): AnswerDecision {
+  return {
+    answer,
+    rung,
+    correct,
+    answerConcepts: [...answerConcepts],
+    referenceConcepts: [...reference.concepts],
+    matched,
+    distance,
+    similarity,
   };
 }
 

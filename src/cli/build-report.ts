@@ -11,8 +11,8 @@ import { adjustmentName, levelText, percent } from "../report/format.ts";
 import { writeReports } from "../report/index.ts";
 import type { RunRecord, Store } from "../store/store.ts";
 import type { Task } from "../tasks/task.ts";
-import { promptAppendix } from "./prompt-appendix.ts";
 import { terminologyWithOverlays } from "../terminology/load-terminology.ts";
+import { promptAppendix } from "./prompt-appendix.ts";
 
 export type Grading = "strict" | "lenient";
 

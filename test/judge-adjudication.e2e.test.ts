@@ -44,8 +44,8 @@ const CASES: DiagnosisCase[] = [
 /** The model's answers: c1 exact at rank 1; the others left undecided by the terminology. */
 const ANSWERS: Record<string, string> = {
   c1: '{"diagnoses": ["Acute appendicitis"]}',
-  c2: '{"diagnoses": ["Clot in the lung arteries", "Costochondritis"]}',
-  c3: '{"diagnoses": ["Tension headache"]}',
+  c2: '{"diagnoses": ["Clot in the lung arteries", "Chest wall strain"]}',
+  c3: '{"diagnoses": ["Hangover headache"]}',
   c4: '{"diagnoses": ["Pregnancy outside the uterus"]}',
 };
 
@@ -53,8 +53,8 @@ const ANSWERS: Record<string, string> = {
 const VERDICTS: Record<string, string> = {
   "Clot in the lung arteries":
     '{"verdict": "same", "rationale": "A clot in the pulmonary arteries is a PE."}',
-  Costochondritis: '{"verdict": "different", "rationale": "Chest wall inflammation, not an embolism."}',
-  "Tension headache": '{"verdict": "different", "rationale": "A different primary headache."}',
+  "Chest wall strain": '{"verdict": "different", "rationale": "A chest wall strain, not an embolism."}',
+  "Hangover headache": '{"verdict": "different", "rationale": "A different primary headache."}',
   "Pregnancy outside the uterus": "I think it is probably fine!!",
 };
 
@@ -155,8 +155,8 @@ describe("the judge rung against a scripted OpenAI-compatible server", () => {
       expect((await store.listRuns())[0].complete).toBe(false);
       expect((await store.judgeVerdicts(runId)).map((stored) => [stored.answer, stored.verdict])).toEqual([
         ["Clot in the lung arteries", null],
-        ["Costochondritis", null],
-        ["Tension headache", null],
+        ["Chest wall strain", null],
+        ["Hangover headache", null],
         ["Pregnancy outside the uterus", null],
       ]);
     } finally {
@@ -175,8 +175,8 @@ describe("the judge rung against a scripted OpenAI-compatible server", () => {
     const calls = judgeRequests().slice(judgeCallsBefore);
     expect(calls.map((request) => /Candidate diagnosis: (.*)$/m.exec(userText(request))?.[1])).toEqual([
       "Clot in the lung arteries",
-      "Costochondritis",
-      "Tension headache",
+      "Chest wall strain",
+      "Hangover headache",
       "Pregnancy outside the uterus",
     ]);
     expect(calls[0].params.temperature).toBe(0);
@@ -226,7 +226,7 @@ describe("the judge rung against a scripted OpenAI-compatible server", () => {
         "1",
         "Clot in the lung arteries: same — A clot in the pulmonary arteries is a PE.",
       ],
-      ["c3", "incorrect", "", "", "Tension headache: different — A different primary headache."],
+      ["c3", "incorrect", "", "", "Hangover headache: different — A different primary headache."],
       [
         "c4",
         "incorrect",
@@ -261,7 +261,7 @@ describe("clinician adjudication round trip", () => {
     expect(sheet.split("\r\n")).toEqual([
       "reference,answer,reason,judge_verdict,judge_rationale,similarity,count,models,cases,decision,note",
       "Pulmonary embolism,Clot in the lung arteries,judge,same,A clot in the pulmonary arteries is a PE.,,1,llama,c2,,",
-      "Migraine,Tension headache,judge,different,A different primary headache.,,1,llama,c3,,",
+      "Migraine,Hangover headache,judge,different,A different primary headache.,,1,llama,c3,,",
       'Ectopic pregnancy,Pregnancy outside the uterus,judge,unparseable,"the judge gave no verdict of the rubric: ""I think it is probably fine!!""",,1,llama,c4,,',
       "",
     ]);
@@ -283,7 +283,7 @@ describe("clinician adjudication round trip", () => {
       bad,
       filled({
         "Clot in the lung arteries": "correct,",
-        "Tension headache": "maybe,",
+        "Hangover headache": "maybe,",
         "Pregnancy outside the uterus": "correct,",
       }),
     );
@@ -317,7 +317,7 @@ describe("clinician adjudication round trip", () => {
       good,
       filled({
         "Clot in the lung arteries": "correct,",
-        "Tension headache": "incorrect,",
+        "Hangover headache": "incorrect,",
         "Pregnancy outside the uterus": "more-specific,'=same thing",
       }),
     );
@@ -343,7 +343,7 @@ describe("clinician adjudication round trip", () => {
         },
         {
           reference: "Migraine",
-          answer: "Tension headache",
+          answer: "Hangover headache",
           decision: "incorrect",
           reviewer: "Dr Rossi",
           note: null,
@@ -506,7 +506,7 @@ describe("clinician adjudication round trip", () => {
     const judgeCalls = judgeRequests().length;
     const result = await runCli(["run", studyPath, "--store", storePath, "--new"]);
     expect(result.code).toBe(0);
-    // Costochondritis is no longer looked at (c2 is decided at rank 1), and the rest are adjudicated.
+    // Chest wall strain is no longer looked at (c2 is decided at rank 1), and the rest are adjudicated.
     expect(judgeRequests().length).toBe(judgeCalls);
     const rows = await caseRows();
     expect(rows.map((row) => [row.case, row.rung])).toEqual([

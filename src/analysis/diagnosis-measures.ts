@@ -128,6 +128,13 @@ export const diagnosisMeasures: TaskMeasures = {
       reference,
       suggestion: diagnosis.suggestion,
       ...(diagnosis.ladder === undefined ? {} : { judge: judgeText(diagnosis) }),
+      ...(diagnosis.decisions === undefined
+        ? {}
+        : {
+            answerRungs: diagnosis.decisions.map((decision) => decision.rung),
+            answerConcepts: diagnosis.decisions.map((decision) => decision.answerConcepts),
+            referenceConcepts: diagnosis.decisions[0]?.referenceConcepts ?? [],
+          }),
     };
   },
 

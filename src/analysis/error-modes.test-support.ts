@@ -55,7 +55,7 @@ export function errorModeScenario(): { study: Study; suite: Suite<DiagnosisCase>
   };
   const results = [
     answer("A", "c1", "Guarding points to peritonism; acute appendicitis is possible.", [
-      "Mesenteric adenitis",
+      "Non-specific abdominal pain",
       "Ectopic pregnancy",
     ]),
     answer("A", "c2", "A headache in a man who strained: probably benign.", [

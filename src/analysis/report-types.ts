@@ -344,6 +344,11 @@ export interface Report {
     threshold?: number;
     subgroups: string[];
     suite: { id: string; cases: number; sha256: string };
+    /**
+     * Diagnosis: the terminology grading used — its source (repository, release, commit, licence), then
+     * each overlay applied on top of it.
+     */
+    terminology?: Array<Record<string, string>>;
   };
   run: RunInfo;
   models: ModelSummary[];
@@ -426,6 +431,12 @@ export interface CaseRow {
   suggestion: { answer: string; reference: string; similarity: number } | null;
   /** Diagnosis: the judge's verdict and rationale per answer it decided, `answer: verdict — rationale | …`. */
   judge?: string | null;
+  /** Diagnosis: the grading rung of each listed answer, in order. */
+  answerRungs?: string[];
+  /** Diagnosis: the concept ids each listed answer was mapped to, in order. */
+  answerConcepts?: string[][];
+  /** Diagnosis: the concept ids of the reference diagnosis and its accepted names. */
+  referenceConcepts?: string[];
   latencyMs: number | null;
   tokens: TokenTotals;
   /** The error's cause, for `error` outcomes. */

@@ -26,6 +26,9 @@ export type TaskRowFields = Pick<
   | "predicted"
   | "judge"
   | "probabilities"
+  | "answerRungs"
+  | "answerConcepts"
+  | "referenceConcepts"
 >;
 
 /**

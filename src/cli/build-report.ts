@@ -11,6 +11,7 @@ import { adjustmentName, levelText, percent } from "../report/format.ts";
 import { writeReports } from "../report/index.ts";
 import type { RunRecord, Store } from "../store/store.ts";
 import type { Task } from "../tasks/task.ts";
+import { terminologyWithOverlays } from "../terminology/load-terminology.ts";
 import { promptAppendix } from "./prompt-appendix.ts";
 
 export type Grading = "strict" | "lenient";
@@ -65,6 +66,13 @@ export async function analyzeStoredRun(options: StoredRunInput): Promise<StudyAn
     if (agreement.adjudicated > 0) {
       report.agreement = { adjudicated: agreement.adjudicated, methods: agreement.methods };
     }
+  }
+  if (study.task === "diagnosis") {
+    report.study.terminology = terminologyWithOverlays(study.terminology ?? []).sources.map((source) =>
+      Object.fromEntries(
+        Object.entries(source).filter(([key]) => ["source", "release", "commit", "licence"].includes(key)),
+      ),
+    );
   }
   report.prompt = await promptAppendix(study, task, options.template);
   return { report, details };

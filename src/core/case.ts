@@ -12,6 +12,8 @@ export interface DiagnosisCase extends Case {
   presentation: string;
   diagnosis: string;
   accept?: string[];
+  /** Subtypes and look-alikes that must not count although the terminology calls them narrower. */
+  reject?: string[];
   specialty?: string;
   incidence?: string;
   urgency?: string;

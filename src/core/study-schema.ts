@@ -160,6 +160,11 @@ export const studySchema = z
     notice: z.string().min(1).optional(),
     /** A local model that judges answers grading left undecided (diagnosis studies). */
     judge: judgeSpecSchema.optional(),
+    /**
+     * Diagnosis: terminology overlay files (YAML) with local abbreviations, preferred names and extra
+     * synonyms, relative to the study file, applied in order on top of the shipped terminology.
+     */
+    terminology: z.array(z.string().min(1)).optional(),
     /** Folder for report.json, report.md, report.html and cases.csv, relative to the study file. */
     output: z.string().min(1).default("./reports"),
   })

@@ -83,12 +83,12 @@ describe("readAdjudicationSheet", () => {
   it("keeps one decision for a pair given twice the same way", () => {
     expect(
       readAdjudicationSheet(
-        "reference,answer,decision\r\nMigraine,Tension headache,incorrect\r\nmigraine,tension headache.,incorrect\r\n",
+        "reference,answer,decision\r\nMigraine,Hangover headache,incorrect\r\nmigraine,hangover headache.,incorrect\r\n",
         "sheet.csv",
         DECIDED,
       ),
     ).toEqual([
-      { reference: "Migraine", answer: "Tension headache", decision: "incorrect", note: null, ...DECIDED },
+      { reference: "Migraine", answer: "Hangover headache", decision: "incorrect", note: null, ...DECIDED },
     ]);
   });
 });

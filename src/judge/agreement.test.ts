@@ -54,7 +54,7 @@ describe("gradingAgreement", () => {
     const agreement = gradingAgreement({
       study: { topK: 5 },
       cases: CASES,
-      // c1 accepted name; c2 a fuzzy suggestion; c3 nothing; c4 nothing, the judge's call down
+      // c1 accepted name; c2 a fuzzy suggestion; c3 nothing; c4 a different concept, the judge's call down
       results: [
         result("c1", "PE"),
         result("c2", "Septic pulmonary embolism"),
@@ -105,6 +105,12 @@ describe("gradingAgreement", () => {
         clinician: { correct: 0, "more-specific": 0, broader: 1, incorrect: 0 },
       },
       {
+        rung: "different",
+        pairs: 1,
+        agreeing: 1,
+        clinician: { correct: 0, "more-specific": 0, broader: 0, incorrect: 1 },
+      },
+      {
         rung: "fuzzy",
         pairs: 1,
         agreeing: 1,
@@ -112,9 +118,9 @@ describe("gradingAgreement", () => {
       },
       {
         rung: "none",
-        pairs: 2,
-        agreeing: 1,
-        clinician: { correct: 1, "more-specific": 0, broader: 0, incorrect: 1 },
+        pairs: 1,
+        agreeing: 0,
+        clinician: { correct: 1, "more-specific": 0, broader: 0, incorrect: 0 },
       },
       {
         rung: "judge",

@@ -99,7 +99,7 @@ export function gradingAgreement(input: {
     if (decision === undefined || pairs.has(key)) continue;
     const judged = verdicts.get(key);
     const verdict = judged?.verdict ?? null;
-    const strict: Call = step.rung !== null && step.rung !== "fuzzy" ? "correct" : "incorrect";
+    const strict: Call = isMatchRung(step.rung) ? "correct" : "incorrect";
     const judge: Call | null =
       verdict === null || verdict === "unparseable"
         ? null
@@ -117,7 +117,7 @@ export function gradingAgreement(input: {
       judgeRationale: judged?.rationale ?? null,
       calls: {
         strict,
-        lenient: step.rung === null ? "incorrect" : "correct",
+        lenient: strict === "correct" || step.rung === "fuzzy" ? "correct" : "incorrect",
         judge,
         "strict+judge": strict === "correct" || judge === "correct" ? "correct" : "incorrect",
       },
@@ -182,10 +182,32 @@ function rungAgreements(
     if (call === truth(pair)) row.agreeing += 1;
   };
   for (const pair of pairs) {
-    add(pair.rung ?? "none", pair.rung === null ? "incorrect" : "correct", pair);
+    add(pair.rung ?? "none", isMatchRung(pair.rung) || pair.rung === "fuzzy" ? "correct" : "incorrect", pair);
     if (pair.judgeVerdict === "unparseable") add("unparseable", "incorrect", pair);
     else if (pair.calls.judge !== null) add("judge", pair.calls.judge, pair);
   }
-  const order = ["exact", "accepted", "dictionary", "fuzzy", "none", "judge", "unparseable"];
+  const order = [
+    "exact",
+    "accepted",
+    "synonym",
+    "more-specific",
+    "spelling",
+    "composite",
+    "excluded",
+    "rejected",
+    "broader",
+    "different",
+    "fuzzy",
+    "none",
+    "judge",
+    "unparseable",
+  ];
   return [...rows.values()].sort((first, second) => order.indexOf(first.rung) - order.indexOf(second.rung));
+}
+
+/** The terminology's rungs that make an answer correct (see AnswerRung). */
+const MATCH_RUNGS = new Set(["exact", "accepted", "synonym", "more-specific", "spelling", "composite"]);
+
+function isMatchRung(rung: string | null): boolean {
+  return rung !== null && MATCH_RUNGS.has(rung);
 }

@@ -57,12 +57,12 @@ describe("parseVerdict", () => {
 
 describe("judgeMessages", () => {
   it("puts the rubric in the system message and the pair in the user message", () => {
-    const [system, user] = judgeMessages("Migraine", "Tension headache");
+    const [system, user] = judgeMessages("Migraine", "Hangover headache");
     expect(system.role).toBe("system");
     expect(system.content).toContain('"more-specific": a subtype');
     expect(user).toEqual({
       role: "user",
-      content: "Reference diagnosis: Migraine\nCandidate diagnosis: Tension headache",
+      content: "Reference diagnosis: Migraine\nCandidate diagnosis: Hangover headache",
     });
   });
 });

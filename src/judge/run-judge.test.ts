@@ -38,9 +38,9 @@ function answered(modelId: string, caseId: string, answers: string[]): JobResult
 }
 
 const RESULTS: JobResult[] = [
-  answered("a", "c1", ["Tension headache"]),
-  answered("b", "c1", ["tension  headache"]),
-  answered("a", "c2", ["Tension headache", "Migraine", "Sinusitis"]),
+  answered("a", "c1", ["Hangover headache"]),
+  answered("b", "c1", ["hangover  headache"]),
+  answered("a", "c2", ["Hangover headache", "Migraine", "Sinusitis"]),
   answered("b", "c2", ["Cluster headache"]),
   answered("a", "c3", ["Asthma"]),
   {
@@ -100,12 +100,12 @@ describe("judgeRun", () => {
     const judge = judgeAnswer();
     const summary = await judgeRun({ runId, study, cases: CASES, store, provider: judge });
     expect(summary).toEqual({ pairs: 1, judged: 1, errors: 0, complete: true });
-    expect(judge.calls.map((call) => candidate(call.request))).toEqual(["Tension headache"]);
+    expect(judge.calls.map((call) => candidate(call.request))).toEqual(["Hangover headache"]);
     expect(judge.calls[0].request.params).toEqual({ temperature: 0 });
     expect((await store.judgeVerdicts(runId)).map(({ createdAt: _, key: __, ...rest }) => rest)).toEqual([
       {
         reference: "Migraine",
-        answer: "Tension headache",
+        answer: "Hangover headache",
         provider: "openai",
         model: "judge-m",
         verdict: "different",
@@ -148,7 +148,7 @@ describe("listPendingPairs (the workbench's list)", () => {
     expect(await listPendingPairs(store, runId)).toEqual([
       {
         reference: "Migraine",
-        answer: "Tension headache",
+        answer: "Hangover headache",
         reason: "undecided",
         judgeVerdict: null,
         judgeRationale: null,
@@ -161,7 +161,7 @@ describe("listPendingPairs (the workbench's list)", () => {
     await judgeRun({ runId, study, cases: CASES, store, provider: judgeAnswer() });
     expect(await listPendingPairs(store, runId)).toEqual([
       expect.objectContaining({
-        answer: "Tension headache",
+        answer: "Hangover headache",
         reason: "judge",
         judgeVerdict: "different",
         count: 3,
@@ -169,7 +169,7 @@ describe("listPendingPairs (the workbench's list)", () => {
     ]);
     await recordDecision(store, {
       reference: "migraine",
-      answer: "Tension headache.",
+      answer: "Hangover headache.",
       decision: "incorrect",
       reviewer: "Dr Chen",
       decidedAt: "2026-01-06T10:00:00.000Z",

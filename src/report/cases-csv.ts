@@ -19,10 +19,21 @@ export const CASE_COLUMNS = [
   "error",
 ] as const;
 
-/** The columns of a study's rows: triage studies add `predicted` (the label given) before `reference`. */
+/** Diagnosis studies add, after `answers`, the rung and concept ids of each answer and the reference's concepts. */
+const DIAGNOSIS_COLUMNS = ["answerRungs", "answerConcepts", "referenceConcepts"] as const;
+
+/**
+ * The columns of a study's rows: triage studies add `predicted` (the label given) before `reference`;
+ * diagnosis studies add DIAGNOSIS_COLUMNS after `answers` (lists joined by " | ", the concept ids of one
+ * answer by " + "), and `judge` after `needsReview` when the study has a judge.
+ */
 export function caseColumns(report: Pick<Report, "study" | "judge">): string[] {
-  if (report.judge !== undefined) {
-    return CASE_COLUMNS.flatMap((column) => (column === "needsReview" ? [column, "judge"] : [column]));
+  if (report.study.task === "diagnosis") {
+    return CASE_COLUMNS.flatMap((column) => {
+      if (column === "answers") return [column, ...DIAGNOSIS_COLUMNS];
+      if (column === "needsReview" && report.judge !== undefined) return [column, "judge"];
+      return [column];
+    });
   }
   if (report.study.task !== "triage") return [...CASE_COLUMNS];
   return CASE_COLUMNS.flatMap((column) => (column === "reference" ? ["predicted", column] : [column]));
@@ -42,6 +53,7 @@ export function renderCasesCsv(report: Report, details: ReportDetails): string {
   const header = [...columns, ...fields.map((field) => (taken.has(field) ? `subgroup.${field}` : field))];
   const triage = report.study.task === "triage";
   const judged = report.judge !== undefined;
+  const diagnosis = report.study.task === "diagnosis";
   const records = details.rows.map((row): CsvValue[] => [
     row.model,
     row.case,
@@ -53,6 +65,13 @@ export function renderCasesCsv(report: Report, details: ReportDetails): string {
     row.needsReview,
     ...(judged ? [row.judge ?? null] : []),
     row.answers.join(" | "),
+    ...(diagnosis
+      ? [
+          row.answerRungs?.join(" | ") ?? null,
+          row.answerConcepts?.map((ids) => ids.join(" + ")).join(" | ") ?? null,
+          row.referenceConcepts?.join(" | ") ?? null,
+        ]
+      : []),
     ...(triage ? [row.predicted ?? null] : []),
     row.reference,
     ...labels.map((label) => row.probabilities?.[label] ?? null),

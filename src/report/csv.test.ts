@@ -81,15 +81,15 @@ describe("renderCasesCsv", () => {
   it("writes one row per model × case with the grade, answers, tokens, error and subgroup fields", () => {
     const { report, details } = smallAnalysis();
     expect(renderCasesCsv(report, details).split("\r\n")).toEqual([
-      "model,case,sample,outcome,rung,rank,lenientRank,needsReview,answers,reference,latencyMs,promptTokens,completionTokens,reasoningTokens,error,specialty",
-      "A,c1,0,correct,exact,1,1,false,first | second | third | fourth | fifth,Diagnosis of c1,100,,,,,surgery",
-      "A,c2,0,correct,exact,2,2,false,first | second | third | fourth | fifth,Diagnosis of c2,100,,,,,surgery",
-      "A,c3,0,incorrect,,,,false,wrong one | wrong two,Diagnosis of c3,100,,,,,neurology",
-      "A,c4,0,error,,,,,,Diagnosis of c4,,,,,http 503: Service Unavailable (after 5 attempts),neurology",
-      "B,c1,0,correct,exact,3,3,false,first | second | third | fourth | fifth,Diagnosis of c1,100,,,,,surgery",
-      "B,c2,0,incorrect,,,,false,wrong one | wrong two,Diagnosis of c2,100,,,,,surgery",
-      "B,c3,0,incorrect,,,1,true,near one | near two | near three | near four,Diagnosis of c3,100,,,,,neurology",
-      "B,c4,0,unparseable,,,,false,,Diagnosis of c4,100,,,,,neurology",
+      "model,case,sample,outcome,rung,rank,lenientRank,needsReview,answers,answerRungs,answerConcepts,referenceConcepts,reference,latencyMs,promptTokens,completionTokens,reasoningTokens,error,specialty",
+      "A,c1,0,correct,exact,1,1,false,first | second | third | fourth | fifth,,,,Diagnosis of c1,100,,,,,surgery",
+      "A,c2,0,correct,exact,2,2,false,first | second | third | fourth | fifth,,,,Diagnosis of c2,100,,,,,surgery",
+      "A,c3,0,incorrect,,,,false,wrong one | wrong two,,,,Diagnosis of c3,100,,,,,neurology",
+      "A,c4,0,error,,,,,,,,,Diagnosis of c4,,,,,http 503: Service Unavailable (after 5 attempts),neurology",
+      "B,c1,0,correct,exact,3,3,false,first | second | third | fourth | fifth,,,,Diagnosis of c1,100,,,,,surgery",
+      "B,c2,0,incorrect,,,,false,wrong one | wrong two,,,,Diagnosis of c2,100,,,,,surgery",
+      "B,c3,0,incorrect,,,1,true,near one | near two | near three | near four,,,,Diagnosis of c3,100,,,,,neurology",
+      "B,c4,0,unparseable,,,,false,,,,,Diagnosis of c4,100,,,,,neurology",
       "",
     ]);
   });
@@ -106,7 +106,7 @@ describe("renderCasesCsv", () => {
     ];
     const csv = renderCasesCsv({ ...report, study: { ...report.study, subgroups: ["specialty"] } }, { rows });
     expect(csv.split("\r\n")[1]).toBe(
-      'A,c1,0,correct,exact,1,1,false,"Myocardial infarction, acute | so-called ""silent"" MI",Diagnosis of c1,100,,,,"line one\nline two","surgery, general"',
+      'A,c1,0,correct,exact,1,1,false,"Myocardial infarction, acute | so-called ""silent"" MI",,,,Diagnosis of c1,100,,,,"line one\nline two","surgery, general"',
     );
     const clashing = renderCasesCsv(
       { ...report, study: { ...report.study, subgroups: ["outcome"] } },
@@ -114,6 +114,22 @@ describe("renderCasesCsv", () => {
     );
     expect(clashing.split("\r\n")[0].split(",").at(-1)).toBe("subgroup.outcome");
     expect(clashing.split("\r\n")[1].split(",").at(-1)).toBe("x");
+  });
+
+  it("writes each answer's rung and concept ids, and the reference's concepts", () => {
+    const { report, details } = smallAnalysis();
+    const rows = [
+      {
+        ...details.rows[0],
+        answers: ["Mesenteric adenitis", "Appendicitis"],
+        answerRungs: ["different", "synonym"],
+        answerConcepts: [["DOID:10782"], ["DOID:8337", "clinval:appendicitis"]],
+        referenceConcepts: ["DOID:8337"],
+      },
+    ];
+    expect(renderCasesCsv(report, { rows }).split("\r\n")[1]).toBe(
+      "A,c1,0,correct,exact,1,1,false,Mesenteric adenitis | Appendicitis,different | synonym,DOID:10782 | DOID:8337 + clinval:appendicitis,DOID:8337,Diagnosis of c1,100,,,,,surgery",
+    );
   });
 });
 

@@ -17,9 +17,28 @@ describe("methodsParagraphs", () => {
   it("states k, the grading ladder and which grading is primary", () => {
     expect(task).toContain("Each model was asked for its 5 most likely preliminary diagnoses, ranked.");
     expect(task).toContain(
-      "Strict grading counts the first three rungs; lenient grading also counts the fuzzy suggestions.",
+      "Strict grading counts the correct rungs; lenient grading also counts a broader concept one level up",
     );
+    expect(task).toContain("mapped to concepts of the disease terminology, and judged");
     expect(task).toContain("the primary analysis uses strict grading");
+  });
+
+  it("names the terminology release and the overlays grading used", () => {
+    const terminology: Array<Record<string, string>> = [
+      {
+        source: "DiseaseOntology/HumanDiseaseOntology",
+        release: "v2026-07-31",
+        commit: "4bc5e8a796c4715d6c009064c147a49bc8e1c1e5",
+        licence: "CC0-1.0",
+      },
+      { source: "clinval clinical overlay" },
+      { source: "site-terms.yaml" },
+    ];
+    const withTerminology = { ...report, study: { ...report.study, terminology } };
+    expect(methodsParagraphs(withTerminology)[1]).toContain(
+      "mapped to concepts of DiseaseOntology/HumanDiseaseOntology (release v2026-07-31, commit 4bc5e8a796c4; " +
+        "CC0-1.0) with clinval clinical overlay and site-terms.yaml, and judged",
+    );
   });
 
   it("states the tests, the interval methods, the level, the family and its adjustment, and alpha", () => {

@@ -125,16 +125,35 @@ function taskParagraph(report: Report): string {
   const k = study.topK;
   return (
     `Each model was asked for its ${k} most likely preliminary diagnoses, ranked. Each listed diagnosis was ` +
-    "compared with the case's reference diagnosis on a grading ladder, recording the rung that matched: exact " +
-    "match after normalisation (case, punctuation, accents, word order), then the case's accepted synonyms, " +
-    "then the project's dictionary of clinical abbreviations and synonyms; fuzzy token similarity above a " +
-    "threshold was recorded only as a suggestion and flagged for review. Strict grading counts the first " +
-    "three rungs; lenient grading also counts the fuzzy suggestions. " +
+    "normalised (case, accents, punctuation, spelling variants, plurals, possessives, numbers, word order), " +
+    `mapped to concepts of ${terminologyText(study.terminology)}, and judged by its relation to the reference ` +
+    "diagnosis and the case's accepted names, recording the rung that decided: the same name or concept " +
+    "(exact, accepted, synonym), a more specific concept unless the case rejects that subtype, a misspelling " +
+    "of exactly one such concept, or a composite naming it (such as X secondary to Y). A broader concept, a " +
+    "different concept, a rejected subtype and an answer that excludes itself (ruled out, unlikely) are " +
+    "incorrect; an answer the terminology could not place is undecided and counts as incorrect. Strict grading " +
+    "counts the correct rungs; lenient grading also counts a broader concept one level up and undecided answers " +
+    "with a suggestion for review. " +
     `A case was correct when the reference diagnosis was matched among the ${k} listed diagnoses; ` +
     `the primary analysis uses ${study.grading} grading, and accuracy under the other grading is shown ` +
     "alongside. Top-1 and top-3 accuracy count strict matches at rank 1 and within the first three; the mean " +
     `reciprocal rank (MRR) averages 1/rank of the strict match, counting 0 when there was none. ${failures}`
   );
+}
+
+/** "the Human Disease Ontology (DiseaseOntology/HumanDiseaseOntology release v2026-07-31, CC0-1.0) with …" */
+function terminologyText(terminology: Report["study"]["terminology"]): string {
+  const [source, ...overlays] = terminology ?? [];
+  if (source === undefined) return "the disease terminology";
+  const release = [
+    source.release && `release ${source.release}`,
+    source.commit && `commit ${source.commit.slice(0, 12)}`,
+  ]
+    .filter(Boolean)
+    .join(", ");
+  const named = `${source.source ?? "a disease terminology"} (${[release, source.licence].filter(Boolean).join("; ")})`;
+  const added = overlays.map((overlay) => overlay.source).filter(Boolean);
+  return added.length === 0 ? named : `${named} with ${listText(added)}`;
 }
 
 /** The study's labels, least to most severe, as the classification blocks record them. */

@@ -103,7 +103,7 @@ describe("the workbench on a host other than loopback", () => {
       headers: { Authorization: "Bearer s3cret-token" },
     });
     expect(bearer.status).toBe(200);
-    expect(await bearer.text()).toContain("Mesenteric adenitis");
+    expect(await bearer.text()).toContain("Non-specific abdominal pain");
     const first = await app.request("http://10.0.0.5/runs/run-1?token=s3cret-token");
     expect([first.status, first.headers.get("location")]).toEqual([303, "/runs/run-1"]);
     expect(first.headers.get("set-cookie")).toBe(
@@ -187,13 +187,17 @@ describe("the workbench on loopback", () => {
       "400 Bad Request: this pair is not awaiting a decision in this run\n",
     ]);
     expect(
-      await decide({ reference: "Acute appendicitis", answer: "Mesenteric adenitis", decision: "maybe" }),
+      await decide({
+        reference: "Acute appendicitis",
+        answer: "Non-specific abdominal pain",
+        decision: "maybe",
+      }),
     ).toEqual([400, "400 Bad Request: not a decision\n"]);
     expect(await store.adjudications()).toEqual([]);
     const queue = await (
       await app.request("http://127.0.0.1/runs/run-1/review", { headers: { Cookie: "clinval_reviewer=ana" } })
     ).text();
-    expect(queue).toContain('<td>Acute appendicitis</td><td class="answer">Mesenteric adenitis</td>');
+    expect(queue).toContain('<td>Acute appendicitis</td><td class="answer">Non-specific abdominal pain</td>');
   });
 
   it("rejects a code outside the codebook or for a model the run does not have", async () => {

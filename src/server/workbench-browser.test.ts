@@ -145,19 +145,21 @@ describe.skipIf(!existsSync(CHROMIUM))("the workbench in headless Chromium", () 
     await submitted(page, () => page.click("#reconciliation button[type=submit]"));
     expect(await page.locator("#reconciliation tbody tr td:last-child span").textContent()).toBe("by ben");
 
-    // A clinician decides a pending pair with one key press on its row: "Mesenteric adenitis" counts as correct.
+    // A clinician decides a pending pair with one key press on its row: "Non-specific abdominal pain" counts as correct.
     await page.goto(`${workbench.url}runs/run-1/review`);
     const pendingBefore = await page.locator("#review tbody tr").count();
-    const row = page.locator("#review tbody tr", { hasText: "Mesenteric adenitis" });
+    const row = page.locator("#review tbody tr", { hasText: "Non-specific abdominal pain" });
     expect(await row.locator("td").first().textContent()).toBe("Acute appendicitis");
     await row.locator("td.answer").click();
     await submitted(page, () => page.keyboard.press("1"));
     expect(await page.locator("#review tbody tr").count()).toBe(pendingBefore - 1);
-    expect(await page.locator("#review tbody tr", { hasText: "Mesenteric adenitis" }).count()).toBe(0);
+    expect(await page.locator("#review tbody tr", { hasText: "Non-specific abdominal pain" }).count()).toBe(
+      0,
+    );
     expect(await store.adjudications()).toEqual([
       {
         reference: "Acute appendicitis",
-        answer: "Mesenteric adenitis",
+        answer: "Non-specific abdominal pain",
         decision: "correct",
         reviewer: "ben",
         decidedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
@@ -168,7 +170,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the workbench in headless Chromium", () 
     const decisions = await (await page.request.get(`${workbench.url}adjudications.csv`)).text();
     expect(decisions.split("\r\n").map((line) => line.split(",").slice(0, 4).join(","))).toEqual([
       "reference,answer,decision,reviewer",
-      "Acute appendicitis,Mesenteric adenitis,correct,ben",
+      "Acute appendicitis,Non-specific abdominal pain,correct,ben",
       "",
     ]);
 
@@ -176,7 +178,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the workbench in headless Chromium", () 
     const modelA = page.locator("section.model[data-model=A]");
     expect(await modelA.locator("h4 .outcome").textContent()).toBe("correct");
     expect(await modelA.locator("ol.extracted li").first().textContent()).toBe(
-      "Mesenteric adenitis clinician correct",
+      "Non-specific abdominal pain clinician correct",
     );
 
     const after = await rebuild(page, "run-1");

@@ -267,3 +267,25 @@ describe("loadStudy", () => {
     );
   });
 });
+
+describe("loadStudy with terminology overlays", () => {
+  it("resolves overlay paths against the study file and applies them before any model is called", async () => {
+    write("site-terms.yaml", "terms:\n  - concept: appendicitis\n    synonyms: [Appy]\n");
+    const study = await loadStudy(write("overlay.yaml", `${valid}terminology: [./site-terms.yaml]\n`));
+    expect(study.terminology).toEqual([join(directory, "site-terms.yaml")]);
+  });
+
+  it("refuses a missing overlay at the study's line, a bad one at its own line, and overlays on triage", async () => {
+    expect(await problems(write("missing.yaml", `${valid}terminology:\n  - ./nowhere.yaml\n`))).toBe(
+      `${join(directory, "missing.yaml")}:14: terminology.0: terminology overlay not found: ${join(directory, "nowhere.yaml")}`,
+    );
+    write("bad-terms.yaml", "terms:\n  - concept: appendicitis\n  - concept: no such disease at all\n");
+    expect(await problems(write("bad.yaml", `${valid}terminology: [./bad-terms.yaml]\n`))).toBe(
+      `${join(directory, "bad-terms.yaml")}:3: terms.1.concept: no concept is called "no such disease at all"`,
+    );
+    const triage = valid.replace("task: diagnosis", "task: triage");
+    expect(await problems(write("triage-terms.yaml", `${triage}terminology: [./site-terms.yaml]\n`))).toBe(
+      `${join(directory, "triage-terms.yaml")}:13: terminology: terminology overlays are only used by diagnosis studies`,
+    );
+  });
+});

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
@@ -6,7 +7,9 @@ import { DEFAULT_TRIAGE_LABELS, type Study } from "../core/study.ts";
 import { studySchema } from "../core/study-schema.ts";
 import { builtinSuitePath } from "../suites/builtin-suites.ts";
 import { readTextFile } from "../suites/read-text-file.ts";
+import { terminologyWithOverlays } from "../terminology/load-terminology.ts";
 import { closestName, keysAt } from "./did-you-mean.ts";
+import { lineAt } from "./yaml-issues.ts";
 
 /**
  * Reads and validates a study file (YAML). Every problem names the file, the line and the field path;
@@ -55,7 +58,43 @@ export async function loadStudy(path: string): Promise<Study> {
     throw problems.length === 1 ? problems[0] : new InputErrors(problems);
   }
   checkBuiltinSuite(parsed.data.suite.id, document, lineCounter, path);
-  return resolveStudy(parsed.data, path);
+  const study = resolveStudy(parsed.data, path);
+  checkTerminology(study, document, lineCounter, path);
+  return study;
+}
+
+/**
+ * Site terminology overlays are read and applied now, so a bad overlay stops the study before any model
+ * is called: a missing file at the study's line, a bad entry at the overlay's own line.
+ */
+function checkTerminology(
+  study: Study,
+  document: ReturnType<typeof parseDocument>,
+  lineCounter: LineCounter,
+  file: string,
+): void {
+  if (study.terminology === undefined) return;
+  const lineOf = (path: Array<string | number>) => {
+    const node = document.getIn(path, true);
+    return isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : undefined;
+  };
+  if (study.task !== "diagnosis") {
+    throw new InputError(
+      "terminology overlays are only used by diagnosis studies",
+      { file, line: lineOf(["terminology"]), field: "terminology" },
+      "invalid-study",
+    );
+  }
+  study.terminology.forEach((overlay, index) => {
+    if (!existsSync(overlay)) {
+      throw new InputError(
+        `terminology overlay not found: ${overlay}`,
+        { file, line: lineOf(["terminology", index]), field: `terminology.${index}` },
+        "invalid-study",
+      );
+    }
+  });
+  terminologyWithOverlays(study.terminology);
 }
 
 /** Where a field of a study file is written, for problems found after the study was read. */
@@ -71,18 +110,6 @@ const MAX_STUDY_BYTES = 1024 * 1024;
 const MAX_ALIAS_COUNT = 100;
 
 /** The line of the deepest node of the path that exists in the document. */
-function lineAt(
-  document: ReturnType<typeof parseDocument>,
-  lineCounter: LineCounter,
-  path: ReadonlyArray<string | number>,
-): number | undefined {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node = depth === 0 ? document.contents : document.getIn(path.slice(0, depth), true);
-    if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-  }
-  return undefined;
-}
-
 /** An unknown built-in suite id is an error of the study file, at the line of `suite.id`. */
 function checkBuiltinSuite(
   id: string | undefined,
@@ -160,6 +187,7 @@ function resolveStudy(study: z.infer<typeof studySchema>, file: string): Study {
     file: resolve(file),
     suite: { ...study.suite, path: study.suite.path === undefined ? undefined : local(study.suite.path) },
     prompt: study.prompt === undefined ? undefined : local(study.prompt),
+    terminology: study.terminology?.map(local),
     output: local(study.output),
     labels: study.task === "triage" ? (study.labels ?? DEFAULT_TRIAGE_LABELS) : study.labels,
     models: study.models.map((model) => ({

@@ -50,7 +50,7 @@ export interface CaseFileOptions {
 }
 
 /** Fields that hold a list. In CSV they are written `a; b; c` or as a JSON array. */
-const LIST_FIELDS = new Set(["accept", "redFlags", "mustNotMiss"]);
+const LIST_FIELDS = new Set(["accept", "reject", "redFlags", "mustNotMiss"]);
 
 /** Loads a JSONL, CSV or YAML case file. Throws one InputErrors listing every problem with its line. */
 export async function loadCaseFile(path: string, options: CaseFileOptions): Promise<Suite> {

@@ -1,5 +1,5 @@
 import type { DiagnosisCase } from "../../core/case.ts";
-import { isAbbreviation, normalizeDiagnosis } from "../../tasks/diagnosis/normalize.ts";
+import { isAbbreviation, normalizeDiagnosis } from "../../terminology/normalize.ts";
 import { diagnosisNames, isBroaderThan } from "./diagnosis-names.ts";
 import { type GiveawayPhrase, giveawayPhrases } from "./giveaway-phrases.ts";
 import {

@@ -47,15 +47,41 @@ describe("diagnosisTask", () => {
     });
   });
 
-  it("grades the first k answers of a completion", () => {
+  it("grades the first k answers of a completion, one decision per answer", () => {
+    const referenceConcepts = ["DOID:0060329", "clinval:tubal-pregnancy"];
+    const other = { correct: false, rung: "different", matched: null, distance: null, similarity: null };
     expect(diagnosisTask.grade(testCase, completion, study)).toEqual({
       outcome: "correct",
       answers: ["Threatened miscarriage", "Tubal ectopic pregnancy", "Ovarian torsion"],
       rank: 2,
-      rung: "dictionary",
+      rung: "synonym",
       lenientRank: 2,
       needsReview: false,
       suggestion: null,
+      decisions: [
+        {
+          answer: "Threatened miscarriage",
+          answerConcepts: ["clinval:threatened-miscarriage"],
+          referenceConcepts,
+          ...other,
+        },
+        {
+          answer: "Tubal ectopic pregnancy",
+          rung: "synonym",
+          correct: true,
+          answerConcepts: ["clinval:tubal-pregnancy"],
+          referenceConcepts,
+          matched: "tubal pregnancy",
+          distance: null,
+          similarity: null,
+        },
+        {
+          answer: "Ovarian torsion",
+          answerConcepts: ["clinval:ovarian-torsion"],
+          referenceConcepts,
+          ...other,
+        },
+      ],
     });
   });
 });

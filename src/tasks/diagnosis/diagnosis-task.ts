@@ -6,7 +6,7 @@ import { diagnosisMessages, diagnosisResponseSchema, parseTemplate } from "./pro
 
 /**
  * The differential-diagnosis study: ask for the top-k preliminary diagnoses as JSON, extract them from
- * whatever came back, and grade them on the ladder of docs/decisions/0007-diagnosis-grading.md.
+ * whatever came back, and grade them on the ladder of docs/decisions/0012-grading-ladder.md.
  */
 export const diagnosisTask: Task<DiagnosisCase, DiagnosisGrade> = {
   name: "diagnosis",

@@ -1,10 +1,11 @@
 import type { DiagnosisCase } from "../../core/case.ts";
 import type { Completion } from "../../core/chat.ts";
 import type { AutomaticErrorMode } from "../../core/error-modes.ts";
+import { defaultTerminology } from "../../terminology/load-terminology.ts";
+import { nameVariants, normalizeDiagnosis, normalizeText } from "../../terminology/normalize.ts";
+import type { Terminology } from "../../terminology/terminology.ts";
 import type { DiagnosisGrade } from "./diagnosis-grade.ts";
-import { type AnswerMatch, answerMatcher, clinicalDictionary } from "./grade.ts";
-import { nameVariants, normalizeDiagnosis, normalizeText } from "./normalize.ts";
-import type { SynonymDictionary } from "./synonym-dictionary.ts";
+import { type AnswerMatch, answerMatcher } from "./grade.ts";
 
 /** Why each flag was raised, in words a reviewer can check against the answer. */
 export interface ErrorModeFlag {
@@ -26,7 +27,7 @@ export function detectErrorModes(
   testCase: DiagnosisCase,
   completion: Pick<Completion, "text" | "reasoning">,
   grade: Pick<DiagnosisGrade, "answers" | "rank" | "lenientRank">,
-  dictionary: SynonymDictionary = clinicalDictionary,
+  dictionary: Terminology = defaultTerminology(),
 ): ErrorModeFlag[] {
   const flags: ErrorModeFlag[] = [];
   const reasoning = completion.reasoning === null ? null : ` ${normalizeText(completion.reasoning)} `;
@@ -79,10 +80,15 @@ export function detectErrorModes(
   return flags;
 }
 
-/** A name, its abbreviation forms and its dictionary synonyms, normalised. */
-function namesOf(name: string, dictionary: SynonymDictionary): string[] {
+/** A name, its abbreviation forms and the terminology's names for its concept, normalised. */
+function namesOf(name: string, dictionary: Terminology): string[] {
   const variants = nameVariants(name);
-  const all = [...variants, ...variants.flatMap((variant) => dictionary.synonyms(variant))];
+  const synonyms = (variant: string) =>
+    dictionary.find(variant).flatMap((id) => {
+      const concept = dictionary.concept(id);
+      return concept === undefined ? [] : [concept.name, ...concept.synonyms];
+    });
+  const all = [...variants, ...variants.flatMap(synonyms)];
   return [...new Set(all.map(normalizeDiagnosis))].filter((key) => key !== "");
 }
 
@@ -92,14 +98,11 @@ type Matcher = (answer: string) => AnswerMatch | null;
  * Matchers by reference names, and their answers by answer text: every case is flagged once per model,
  * and the same names and answers come back across models and cases.
  */
-const matchers = new WeakMap<
-  SynonymDictionary,
-  Map<string, { match: Matcher; answers: Map<string, boolean> }>
->();
+const matchers = new WeakMap<Terminology, Map<string, { match: Matcher; answers: Map<string, boolean> }>>();
 const MATCHER_LIMIT = 20_000;
 const ANSWER_LIMIT = 200;
 
-function matches(answer: string, names: readonly string[], dictionary: SynonymDictionary): boolean {
+function matches(answer: string, names: readonly string[], dictionary: Terminology): boolean {
   let byNames = matchers.get(dictionary);
   if (byNames === undefined) {
     byNames = new Map();
@@ -123,7 +126,7 @@ function matches(answer: string, names: readonly string[], dictionary: SynonymDi
 }
 
 /** Index (0-based) of the first listed answer that matches `name` on any rung, or null. */
-function listedAt(name: string, answers: readonly string[], dictionary: SynonymDictionary): number | null {
+function listedAt(name: string, answers: readonly string[], dictionary: Terminology): number | null {
   const index = answers.findIndex((answer) => matches(answer, [name], dictionary));
   return index === -1 ? null : index;
 }
@@ -132,7 +135,7 @@ function isBenignAlternative(
   answer: string,
   mustNotMiss: readonly string[],
   referenceNames: readonly string[],
-  dictionary: SynonymDictionary,
+  dictionary: Terminology,
 ): boolean {
   if (mustNotMiss.some((name) => matches(answer, [name], dictionary))) return false;
   return !matches(answer, referenceNames, dictionary);

@@ -1,5 +1,6 @@
+import { isAbbreviation, normalizeDiagnosis, QUALIFYING_WORDS } from "../../terminology/normalize.ts";
 import { jsonSpans } from "../json-spans.ts";
-import { isAbbreviation, normalizeDiagnosis, QUALIFYING_WORDS } from "./normalize.ts";
+import { isSelfExcluding } from "./exclusion.ts";
 
 /**
  * The diagnoses a model listed, in its order: at most `k`, taken from its first `k` entries (a
@@ -15,24 +16,48 @@ import { isAbbreviation, normalizeDiagnosis, QUALIFYING_WORDS } from "./normaliz
  * diagnosis is …". A refusal or an empty answer gives [].
  */
 export function extractDiagnoses(answer: string, k: number): string[] {
-  const text = answer
-    .normalize("NFKC")
-    .replace(/\r\n?/g, "\n")
-    .replace(/[\u200B-\u200D\uFEFF]/g, "")
-    .trim();
+  return extractListedDiagnoses(answer, k).map((listed) => listed.name);
+}
+
+/** A listed diagnosis: its name, and whether its entry excludes it ("PE – excluded by normal D-dimer"). */
+export interface ListedDiagnosis {
+  name: string;
+  /** The entry, with the explanation cleaning removed, says the diagnosis is ruled out or unlikely. */
+  excluded: boolean;
+}
+
+/** extractDiagnoses, keeping for each name whether its whole entry excludes it (see exclusion.ts). */
+export function extractListedDiagnoses(answer: string, k: number): ListedDiagnosis[] {
+  const text = collapseInnerSpaces(
+    answer
+      .normalize("NFKC")
+      .replace(/\r\n?/g, "\n")
+      .replace(/[\u200B-\u200D\uFEFF]/g, "")
+      .trim(),
+  );
   if (text === "" || k < 1) return [];
   const listed = fromJson(text) ?? fromText(text);
   const slots = listed
-    .map(cleanItem)
-    .filter((item) => normalizeDiagnosis(item) !== "")
+    .map((raw) => ({ name: cleanItem(raw), excluded: isSelfExcluding(raw) }))
+    .filter((item) => normalizeDiagnosis(item.name) !== "")
     .slice(0, k);
   const seen = new Set<string>();
   return slots.filter((item) => {
-    const key = normalizeDiagnosis(item);
+    const key = normalizeDiagnosis(item.name);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * Runs of spaces inside a line become one space (indentation is kept for nested lists): the patterns
+ * below then never meet a long run of spaces, on which a pattern such as `\s+word` backtracks.
+ */
+function collapseInnerSpaces(text: string): string {
+  return text.replace(/[^\S\n]{2,}/g, (run, offset: number) =>
+    offset === 0 || text[offset - 1] === "\n" ? run : " ",
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -413,7 +438,7 @@ function plainItems(lines: Array<Line | null>): string[] {
     const parts = splitInline(line.content, false);
     const plausible = plausibleOnly(parts);
     if (plausible.length === parts.length && parts.length > 0) {
-      items.push(...plausible);
+      for (const item of plausible) items.push(item);
     } else if (items.length > 0) {
       break;
     }

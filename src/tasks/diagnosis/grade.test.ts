@@ -1,8 +1,11 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { storedDecisions } from "../../core/adjudication.ts";
 import type { DiagnosisCase } from "../../core/case.ts";
 import type { Completion, FinishReason } from "../../core/chat.ts";
+import { terminologyWithOverlays } from "../../terminology/load-terminology.ts";
 import type { DiagnosisGrade } from "./diagnosis-grade.ts";
-import { gradeDiagnosis, matchAnswer, rankAnswers } from "./grade.ts";
+import { gradeAnswer, gradeDiagnosis, type ReferenceNames, rankAnswers } from "./grade.ts";
 
 const appendicitis = { diagnosis: "Acute appendicitis", accept: ["Appendiceal abscess"] };
 
@@ -24,179 +27,252 @@ const testCase: DiagnosisCase = {
   accept: ["Appendiceal abscess"],
 };
 
-describe("matchAnswer, rung by rung", () => {
+/** The rung and verdict of one answer: what a clinician reading the audit trail checks first. */
+function verdict(answer: string, reference: ReferenceNames) {
+  const decision = gradeAnswer(answer, reference);
+  return { rung: decision.rung, correct: decision.correct, matched: decision.matched };
+}
+
+const only = (diagnosis: string, reject: string[] = []) => ({ diagnosis, accept: [], reject });
+
+describe("gradeAnswer, rung by rung", () => {
   it.each([
-    // 1. exact after normalisation
-    ["Acute appendicitis", appendicitis, { rung: "exact", reference: "Acute appendicitis", similarity: 1 }],
-    ["ACUTE APPENDICITIS.", appendicitis, { rung: "exact", reference: "Acute appendicitis", similarity: 1 }],
-    ["Appendicitis, acute", appendicitis, { rung: "exact", reference: "Acute appendicitis", similarity: 1 }],
+    // exact after normalisation (case, punctuation, word order, side, spelling, accents, hyphens)
+    ["Acute appendicitis", appendicitis, { rung: "exact", correct: true, matched: "Acute appendicitis" }],
+    ["ACUTE APPENDICITIS.", appendicitis, { rung: "exact", correct: true, matched: "Acute appendicitis" }],
+    ["Appendicitis, acute", appendicitis, { rung: "exact", correct: true, matched: "Acute appendicitis" }],
     [
       "Left acute appendicitis",
       appendicitis,
-      { rung: "exact", reference: "Acute appendicitis", similarity: 1 },
+      { rung: "exact", correct: true, matched: "Acute appendicitis" },
     ],
     [
       "Subarachnoid haemorrhage",
-      { diagnosis: "Subarachnoid hemorrhage", accept: [] },
-      { rung: "exact", reference: "Subarachnoid hemorrhage", similarity: 1 },
+      only("Subarachnoid hemorrhage"),
+      { rung: "exact", correct: true, matched: "Subarachnoid hemorrhage" },
     ],
     [
       "Guillain Barre syndrome",
-      { diagnosis: "Guillain–Barré syndrome", accept: [] },
-      { rung: "exact", reference: "Guillain–Barré syndrome", similarity: 1 },
+      only("Guillain–Barré syndrome"),
+      { rung: "exact", correct: true, matched: "Guillain–Barré syndrome" },
     ],
-    [
-      "Pulmonary embolism (PE)",
-      { diagnosis: "PE", accept: [] },
-      { rung: "exact", reference: "PE", similarity: 1 },
-    ],
-    // 2. the case's accepted names
+    ["Pulmonary embolism (PE)", only("PE"), { rung: "exact", correct: true, matched: "PE" }],
+    // the case's accepted names
     [
       "Appendiceal abscess",
       appendicitis,
-      { rung: "accepted", reference: "Appendiceal abscess", similarity: 1 },
+      { rung: "accepted", correct: true, matched: "Appendiceal abscess" },
     ],
     [
       "Oesophageal rupture",
       { diagnosis: "Boerhaave syndrome", accept: ["spontaneous esophageal rupture", "esophageal rupture"] },
-      { rung: "accepted", reference: "esophageal rupture", similarity: 1 },
+      { rung: "accepted", correct: true, matched: "esophageal rupture" },
     ],
-    // 3. the dictionary
-    ["Appendicitis", appendicitis, { rung: "dictionary", reference: "Acute appendicitis", similarity: 1 }],
-    [
-      "Perforated appendicitis",
-      appendicitis,
-      { rung: "dictionary", reference: "Acute appendicitis", similarity: 1 },
-    ],
-    [
-      "acute appendicitis with perforation",
-      appendicitis,
-      { rung: "dictionary", reference: "Acute appendicitis", similarity: 1 },
-    ],
+    // same concept in the terminology
+    ["Appendicitis", appendicitis, { rung: "synonym", correct: true, matched: "appendicitis" }],
     [
       "DKA",
-      { diagnosis: "Diabetic ketoacidosis", accept: [] },
-      { rung: "dictionary", reference: "Diabetic ketoacidosis", similarity: 1 },
-    ],
-    [
-      "STEMI",
-      { diagnosis: "Myocardial infarction", accept: [] },
-      { rung: "dictionary", reference: "Myocardial infarction", similarity: 1 },
+      only("Diabetic ketoacidosis"),
+      { rung: "synonym", correct: true, matched: "diabetic ketoacidosis" },
     ],
     [
       "Aneurysmal SAH",
-      { diagnosis: "Subarachnoid haemorrhage", accept: [] },
-      { rung: "dictionary", reference: "Subarachnoid haemorrhage", similarity: 1 },
+      only("Aneurysmal subarachnoid haemorrhage"),
+      { rung: "synonym", correct: true, matched: "aneurysmal subarachnoid hemorrhage" },
+    ],
+    // more specific than the reference
+    [
+      "Perforated appendicitis",
+      appendicitis,
+      { rung: "more-specific", correct: true, matched: "appendicitis" },
+    ],
+    [
+      "STEMI",
+      only("Myocardial infarction"),
+      { rung: "more-specific", correct: true, matched: "myocardial infarction" },
     ],
     [
       "Tubo-ovarian abscess",
       { diagnosis: "Pelvic inflammatory disease", accept: ["acute salpingitis"] },
-      { rung: "dictionary", reference: "Pelvic inflammatory disease", similarity: 1 },
+      { rung: "more-specific", correct: true, matched: "pelvic inflammatory disease" },
     ],
-    // 4. fuzzy suggestions
+    // composite: each part graded
     [
       "Acute cholecystitis with gallbladder empyema",
-      { diagnosis: "Acute cholecystitis", accept: [] },
-      { rung: "fuzzy", reference: "Acute cholecystitis", similarity: 0.667 },
+      only("Acute cholecystitis"),
+      { rung: "composite", correct: true, matched: "Acute cholecystitis" },
     ],
+    // broader: never correct under strict grading
     [
       "Pancreatitis",
-      { diagnosis: "Acute pancreatitis", accept: [] },
-      { rung: "fuzzy", reference: "Acute pancreatitis", similarity: 0.667 },
+      only("Acute pancreatitis"),
+      { rung: "broader", correct: false, matched: "pancreatitis" },
     ],
     [
       "Small bowel obstruction",
-      { diagnosis: "Adhesive small bowel obstruction", accept: [] },
-      { rung: "fuzzy", reference: "Adhesive small bowel obstruction", similarity: 0.857 },
+      only("Adhesive small bowel obstruction"),
+      { rung: "broader", correct: false, matched: "small bowel obstruction" },
     ],
-    [
-      "MS",
-      { diagnosis: "Multiple sclerosis", accept: [] },
-      { rung: "fuzzy", reference: "Multiple sclerosis", similarity: 1 },
-    ],
+    // undecided, with a suggestion for the reviewer
+    ["MS", only("Multiple sclerosis"), { rung: "undecided", correct: null, matched: "multiple sclerosis" }],
     [
       "Biliary colic or acute cholecystitis",
-      { diagnosis: "Acute cholecystitis", accept: [] },
-      { rung: "fuzzy", reference: "Acute cholecystitis", similarity: 1 },
+      only("Acute cholecystitis"),
+      { rung: "undecided", correct: null, matched: "Acute cholecystitis" },
     ],
-    // no match
-    ["Mesenteric adenitis", appendicitis, null],
-    ["Crohn disease", appendicitis, null],
+    // a different concept
+    ["Mesenteric adenitis", appendicitis, { rung: "different", correct: false, matched: null }],
+    ["Crohn disease", appendicitis, { rung: "different", correct: false, matched: null }],
   ])("%j", (answer, reference, expected) => {
-    expect(matchAnswer(answer, reference)).toEqual(expected);
+    expect(verdict(answer, reference)).toEqual(expected);
   });
 
-  it("never counts a broader answer for a more specific reference", () => {
-    expect(matchAnswer("Myocardial infarction", { diagnosis: "STEMI", accept: [] })).toEqual(null);
-    expect(matchAnswer("MI", { diagnosis: "ST-elevation myocardial infarction", accept: [] })).toEqual(null);
-    expect(matchAnswer("Necrotizing fasciitis", { diagnosis: "Fournier gangrene", accept: [] })).toEqual(
-      null,
-    );
-    // Broader by a qualifying word only: a suggestion for review, never strict.
-    expect(matchAnswer("Ectopic pregnancy", { diagnosis: "Ruptured ectopic pregnancy", accept: [] })).toEqual(
-      {
-        rung: "fuzzy",
-        reference: "Ruptured ectopic pregnancy",
-        similarity: 0.8,
-      },
-    );
-    expect(matchAnswer("Adnexal torsion", { diagnosis: "Ovarian torsion", accept: [] })).toEqual(null);
-  });
-
-  it("does not let a name that contains the reference plus a negating prefix match", () => {
-    expect(matchAnswer("Non-Hodgkin lymphoma", { diagnosis: "Hodgkin lymphoma", accept: [] })).toEqual(null);
-    expect(matchAnswer("NSTEMI", { diagnosis: "STEMI", accept: [] })).toEqual(null);
-    expect(
-      matchAnswer("Drug-induced lupus", { diagnosis: "Systemic lupus erythematosus", accept: [] }),
-    ).toEqual(null);
-  });
-});
-
-describe("rankAnswers", () => {
-  it("ranks the first strict match and keeps lenient equal when it comes first", () => {
-    expect(rankAnswers(["Mesenteric adenitis", "Appendicitis", "Acute appendicitis"], appendicitis)).toEqual({
-      rank: 2,
-      rung: "dictionary",
-      lenientRank: 2,
-      needsReview: false,
-      suggestion: null,
+  it("records the concepts, the matched name and the distance of each decision", () => {
+    expect(gradeAnswer("Perforated appendicitis", appendicitis)).toEqual({
+      answer: "Perforated appendicitis",
+      rung: "more-specific",
+      correct: true,
+      answerConcepts: ["clinval:perforated-appendicitis"],
+      referenceConcepts: ["DOID:8337", "clinval:appendiceal-abscess"],
+      matched: "appendicitis",
+      distance: 1,
+      similarity: null,
     });
   });
 
-  it("flags a fuzzy suggestion ranked before the strict match", () => {
+  it("never counts a broader answer for a more specific reference", () => {
+    for (const [answer, diagnosis] of [
+      ["Myocardial infarction", "STEMI"],
+      ["MI", "ST-elevation myocardial infarction"],
+      ["Necrotizing fasciitis", "Fournier gangrene"],
+      ["Ectopic pregnancy", "Ruptured ectopic pregnancy"],
+      ["Adnexal torsion", "Ovarian torsion"],
+    ]) {
+      expect(verdict(answer, only(diagnosis))).toMatchObject({ rung: "broader", correct: false });
+    }
+  });
+
+  it("does not let a name that contains the reference plus a negating prefix match", () => {
+    expect(verdict("Non-Hodgkin lymphoma", only("Hodgkin lymphoma")).correct).toEqual(false);
+    expect(verdict("NSTEMI", only("STEMI")).correct).toEqual(false);
+    expect(verdict("Drug-induced lupus", only("Systemic lupus erythematosus")).correct).toEqual(false);
+  });
+});
+
+/** A grade with each decision reduced to answer, rung and verdict, for whole-object comparisons. */
+function summary(grade: Partial<DiagnosisGrade>) {
+  const { decisions, ...rest } = grade;
+  return {
+    ...rest,
+    decisions: decisions?.map((decision) => [decision.answer, decision.rung, decision.correct]),
+  };
+}
+
+describe("rankAnswers", () => {
+  it("ranks the first correct answer and keeps lenient equal when it comes first", () => {
     expect(
-      rankAnswers(["Pancreatitis", "Biliary colic", "Acute pancreatitis"], {
-        diagnosis: "Acute pancreatitis",
-        accept: [],
-      }),
+      summary(rankAnswers(["Mesenteric adenitis", "Appendicitis", "Acute appendicitis"], appendicitis)),
+    ).toEqual({
+      rank: 2,
+      rung: "synonym",
+      lenientRank: 2,
+      needsReview: false,
+      suggestion: null,
+      decisions: [
+        ["Mesenteric adenitis", "different", false],
+        ["Appendicitis", "synonym", true],
+        ["Acute appendicitis", "exact", true],
+      ],
+    });
+  });
+
+  it("counts a broader answer one step up for lenient grading only", () => {
+    expect(
+      summary(
+        rankAnswers(["Pancreatitis", "Biliary colic", "Acute pancreatitis"], only("Acute pancreatitis")),
+      ),
     ).toEqual({
       rank: 3,
       rung: "exact",
       lenientRank: 1,
-      needsReview: true,
-      suggestion: { answer: "Pancreatitis", reference: "Acute pancreatitis", similarity: 0.667 },
+      needsReview: false,
+      suggestion: null,
+      decisions: [
+        ["Pancreatitis", "broader", false],
+        ["Biliary colic", "different", false],
+        ["Acute pancreatitis", "exact", true],
+      ],
     });
   });
 
-  it("flags a case whose only match is fuzzy", () => {
+  it("flags an undecided answer with a suggestion for review", () => {
     expect(
-      rankAnswers(["Biliary colic", "Cholecystitis"], { diagnosis: "Acute cholecystitis", accept: [] }),
+      summary(
+        rankAnswers(["Gallstone ileus", "Cholecystitis or biliary colic"], only("Acute cholecystitis")),
+      ),
     ).toEqual({
       rank: null,
       rung: null,
       lenientRank: 2,
       needsReview: true,
-      suggestion: { answer: "Cholecystitis", reference: "Acute cholecystitis", similarity: 0.667 },
+      suggestion: { answer: "Cholecystitis or biliary colic", reference: "cholecystitis", similarity: 1 },
+      decisions: [
+        ["Gallstone ileus", "different", false],
+        ["Cholecystitis or biliary colic", "undecided", null],
+      ],
     });
   });
 
   it("gives nulls when nothing matches", () => {
-    expect(rankAnswers(["Migraine"], appendicitis)).toEqual({
+    expect(summary(rankAnswers(["Migraine"], appendicitis))).toEqual({
       rank: null,
       rung: null,
       lenientRank: null,
       needsReview: false,
       suggestion: null,
+      decisions: [["Migraine", "different", false]],
+    });
+  });
+
+  it("consults a clinician's decision first and the judge only for undecided answers", () => {
+    const decisions = storedDecisions(
+      [
+        {
+          reference: "Acute appendicitis",
+          answer: "Appendicitis",
+          decision: "incorrect",
+          reviewer: "Dr Ward",
+          decidedAt: "2026-01-05",
+          note: null,
+        },
+      ],
+      ["Appendicitis", "Mesenteric adenitis", "Appendiceal mass"].map((answer) => ({
+        reference: "Acute appendicitis",
+        answer,
+        verdict: "same" as const,
+        rationale: "the same disease",
+        judge: "openai judge",
+      })),
+    );
+    const ranked = rankAnswers(["Appendicitis", "Mesenteric adenitis", "Appendiceal mass"], appendicitis, {
+      decisions,
+    });
+    expect(summary(ranked)).toEqual({
+      rank: 3,
+      rung: "judge",
+      lenientRank: 3,
+      needsReview: false,
+      suggestion: null,
+      decisions: [
+        ["Appendicitis", "clinician", false],
+        ["Mesenteric adenitis", "different", false],
+        ["Appendiceal mass", "judge", true],
+      ],
+      ladder: [
+        { answer: "Appendicitis", rung: "clinician", decision: "incorrect" },
+        { answer: "Mesenteric adenitis", rung: "different" },
+        { answer: "Appendiceal mass", rung: "judge", decision: "same", rationale: "the same disease" },
+      ],
     });
   });
 });
@@ -204,31 +280,67 @@ describe("rankAnswers", () => {
 describe("gradeDiagnosis", () => {
   const study = { topK: 5 };
 
-  it("is correct when a strict match is among the first k", () => {
+  it("is correct when a correct answer is among the first k, with a decision per answer", () => {
+    const grade = gradeDiagnosis(
+      testCase,
+      completion('{"diagnoses": ["Mesenteric lymphadenitis", "Appendicitis", "Ovarian torsion"]}'),
+      study,
+    );
+    const referenceConcepts = ["DOID:8337", "clinval:appendiceal-abscess"];
     const expected: DiagnosisGrade = {
       outcome: "correct",
       answers: ["Mesenteric lymphadenitis", "Appendicitis", "Ovarian torsion"],
       rank: 2,
-      rung: "dictionary",
+      rung: "synonym",
       lenientRank: 2,
       needsReview: false,
       suggestion: null,
+      decisions: [
+        {
+          answer: "Mesenteric lymphadenitis",
+          rung: "different",
+          correct: false,
+          answerConcepts: ["DOID:10782"],
+          referenceConcepts,
+          matched: null,
+          distance: null,
+          similarity: null,
+        },
+        {
+          answer: "Appendicitis",
+          rung: "synonym",
+          correct: true,
+          answerConcepts: ["DOID:8337"],
+          referenceConcepts,
+          matched: "appendicitis",
+          distance: null,
+          similarity: null,
+        },
+        {
+          answer: "Ovarian torsion",
+          rung: "different",
+          correct: false,
+          answerConcepts: ["clinval:ovarian-torsion"],
+          referenceConcepts,
+          matched: null,
+          distance: null,
+          similarity: null,
+        },
+      ],
     };
-    expect(
-      gradeDiagnosis(
-        testCase,
-        completion('{"diagnoses": ["Mesenteric lymphadenitis", "Appendicitis", "Ovarian torsion"]}'),
-        study,
-      ),
-    ).toEqual(expected);
+    expect(grade).toEqual(expected);
   });
 
   it("is incorrect when the match comes after the first k", () => {
     expect(
-      gradeDiagnosis(
-        testCase,
-        completion("1. Mesenteric adenitis\n2. Gastroenteritis\n3. Acute appendicitis"),
-        { topK: 2 },
+      summary(
+        gradeDiagnosis(
+          testCase,
+          completion("1. Mesenteric adenitis\n2. Gastroenteritis\n3. Acute appendicitis"),
+          {
+            topK: 2,
+          },
+        ),
       ),
     ).toEqual({
       outcome: "incorrect",
@@ -238,24 +350,47 @@ describe("gradeDiagnosis", () => {
       lenientRank: null,
       needsReview: false,
       suggestion: null,
+      decisions: [
+        ["Mesenteric adenitis", "different", false],
+        ["Gastroenteritis", "different", false],
+      ],
     });
   });
 
-  it("is incorrect, flagged for review, when only a fuzzy suggestion matches", () => {
+  it("never counts an answer its own explanation excludes", () => {
     expect(
-      gradeDiagnosis(
-        { ...testCase, diagnosis: "Acute cholecystitis", accept: undefined },
-        completion("Cholecystitis; biliary colic; hepatitis"),
-        study,
+      summary(
+        gradeDiagnosis(
+          testCase,
+          completion("1. Acute appendicitis – excluded by the normal ultrasound\n2. Mesenteric adenitis"),
+          study,
+        ),
       ),
     ).toEqual({
       outcome: "incorrect",
-      answers: ["Cholecystitis", "biliary colic", "hepatitis"],
+      answers: ["Acute appendicitis", "Mesenteric adenitis"],
       rank: null,
       rung: null,
-      lenientRank: 1,
-      needsReview: true,
-      suggestion: { answer: "Cholecystitis", reference: "Acute cholecystitis", similarity: 0.667 },
+      lenientRank: null,
+      needsReview: false,
+      suggestion: null,
+      decisions: [
+        ["Acute appendicitis", "excluded", false],
+        ["Mesenteric adenitis", "different", false],
+      ],
+    });
+  });
+
+  it("uses the study's terminology overlays", () => {
+    const terminology = terminologyWithOverlays([join(import.meta.dirname, "fixtures", "site-terms.yaml")]);
+    expect(summary(gradeDiagnosis(testCase, completion("Appy"), study, terminology))).toMatchObject({
+      outcome: "correct",
+      rung: "synonym",
+      decisions: [["Appy", "synonym", true]],
+    });
+    expect(summary(gradeDiagnosis(testCase, completion("Appy"), study))).toMatchObject({
+      outcome: "incorrect",
+      decisions: [["Appy", "undecided", null]],
     });
   });
 
@@ -304,51 +439,51 @@ describe("gradeDiagnosis", () => {
 /** Phrasings models give for dx-core cases, with the case's reference and some of its accepted names. */
 describe("dx-core phrasings", () => {
   it.each([
-    ["CAP", "Community-acquired pneumonia", ["Lobar pneumonia"], "dictionary"],
+    ["CAP", "Community-acquired pneumonia", ["Lobar pneumonia"], "synonym"],
     [
       "Inferior wall MI",
       "Acute inferior ST-elevation myocardial infarction",
       ["Acute inferior myocardial infarction"],
-      "dictionary",
+      "synonym",
     ],
     [
       "AECOPD",
       "Acute exacerbation of chronic obstructive pulmonary disease",
       ["COPD exacerbation"],
-      "dictionary",
+      "synonym",
     ],
     ["Phaeochromocytoma", "Pheochromocytoma", [], "exact"],
-    ["HONK", "Hyperosmolar hyperglycaemic state", ["HHS"], "dictionary"],
-    ["C. diff colitis", "Clostridioides difficile infection", [], "dictionary"],
-    ["Left MCA stroke", "Acute ischaemic stroke", ["Ischaemic stroke"], "dictionary"],
-    ["GTCS", "First generalised tonic-clonic seizure", ["Generalized tonic-clonic seizure"], "dictionary"],
-    ["Aneurysmal SAH", "Subarachnoid haemorrhage", ["Aneurysmal subarachnoid haemorrhage"], "dictionary"],
+    ["HONK", "Hyperosmolar hyperglycaemic state", ["HHS"], "synonym"],
+    ["C. diff colitis", "Clostridioides difficile infection", [], "synonym"],
+    ["Left MCA stroke", "Acute ischaemic stroke", ["Ischaemic stroke"], "more-specific"],
+    ["GTCS", "First generalised tonic-clonic seizure", ["Generalized tonic-clonic seizure"], "synonym"],
+    ["Aneurysmal SAH", "Subarachnoid haemorrhage", ["Aneurysmal subarachnoid haemorrhage"], "synonym"],
     [
       "Aneurysmal subarachnoid hemorrhage",
       "Subarachnoid haemorrhage",
       ["Aneurysmal subarachnoid haemorrhage"],
       "accepted",
     ],
-    ["AIDP", "Guillain–Barré syndrome", [], "dictionary"],
-    ["HSE", "Herpes simplex encephalitis", [], "dictionary"],
-    ["Asthma exacerbation", "Acute severe asthma", ["Acute exacerbation of asthma"], "dictionary"],
-    ["HHV-6 infection", "Roseola infantum", ["Human herpesvirus 6 infection"], "dictionary"],
-    ["Henoch Schonlein purpura", "IgA vasculitis", [], "dictionary"],
-    ["New-onset T1DM", "Type 1 diabetes mellitus", [], "dictionary"],
-    ["B-ALL", "Acute lymphoblastic leukaemia", [], "dictionary"],
-    ["STEC-HUS", "Haemolytic uraemic syndrome", [], "dictionary"],
-    ["Kidney stone", "Ureteric calculus", ["urolithiasis"], "dictionary"],
-    ["Ruptured AAA", "Ruptured abdominal aortic aneurysm", [], "dictionary"],
-    ["SMA embolism", "Acute mesenteric ischaemia", [], "dictionary"],
-    ["Zenker's diverticulum", "Pharyngeal pouch", [], "dictionary"],
+    ["AIDP", "Guillain–Barré syndrome", [], "more-specific"],
+    ["HSE", "Herpes simplex encephalitis", [], "synonym"],
+    ["Asthma exacerbation", "Acute severe asthma", ["Acute exacerbation of asthma"], "synonym"],
+    ["HHV-6 infection", "Roseola infantum", ["Human herpesvirus 6 infection"], "synonym"],
+    ["Henoch Schonlein purpura", "IgA vasculitis", [], "synonym"],
+    ["New-onset T1DM", "Type 1 diabetes mellitus", [], "more-specific"],
+    ["B-ALL", "Acute lymphoblastic leukaemia", [], "more-specific"],
+    ["STEC-HUS", "Haemolytic uraemic syndrome", [], "more-specific"],
+    ["Kidney stone", "Ureteric calculus", ["urolithiasis"], "more-specific"],
+    ["Ruptured AAA", "Ruptured abdominal aortic aneurysm", [], "synonym"],
+    ["SMA embolism", "Acute mesenteric ischaemia", [], "more-specific"],
+    ["Zenker's diverticulum", "Pharyngeal pouch", [], "synonym"],
     ["Paget-Schrötter syndrome", "Paget-Schroetter syndrome", [], "exact"],
-    ["PID", "Pelvic inflammatory disease", [], "dictionary"],
+    ["PID", "Pelvic inflammatory disease", [], "synonym"],
     ["Preeclampsia", "Pre-eclampsia", [], "exact"],
-    ["AFLP", "Acute fatty liver of pregnancy", [], "dictionary"],
+    ["AFLP", "Acute fatty liver of pregnancy", [], "synonym"],
     ["Placenta previa", "Placenta praevia", [], "exact"],
-    ["Granulosa cell tumor", "Granulosa cell tumour of the ovary", [], "dictionary"],
-    ["MRKH", "Mayer-Rokitansky-Küster-Hauser syndrome", [], "dictionary"],
+    ["Granulosa cell tumor", "Granulosa cell tumour of the ovary", [], "synonym"],
+    ["MRKH", "Mayer-Rokitansky-Küster-Hauser syndrome", [], "synonym"],
   ])("%j for %j", (answer, diagnosis, accept, rung) => {
-    expect(matchAnswer(answer, { diagnosis, accept })?.rung).toEqual(rung);
+    expect(gradeAnswer(answer, { diagnosis, accept })).toMatchObject({ rung, correct: true });
   });
 });

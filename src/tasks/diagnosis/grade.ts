@@ -1,222 +1,493 @@
-import type { StoredDecisions } from "../../core/adjudication.ts";
+import { countsAsCorrect, type StoredDecisions } from "../../core/adjudication.ts";
 import type { DiagnosisCase } from "../../core/case.ts";
 import type { Completion } from "../../core/chat.ts";
 import type { Study } from "../../core/study.ts";
-import { AMBIGUOUS_ABBREVIATIONS, CLINICAL_SYNONYMS } from "./clinical-synonyms.ts";
-import type { DiagnosisGrade, MatchRung } from "./diagnosis-grade.ts";
-import { extractDiagnoses } from "./extract.ts";
-import { nameVariants, normalizeDiagnosis } from "./normalize.ts";
+import { terminologyWithOverlays } from "../../terminology/load-terminology.ts";
+import { nameVariants, normalizeDiagnosis, wordKey } from "../../terminology/normalize.ts";
+import type { Terminology } from "../../terminology/terminology.ts";
+import type { AnswerDecision, AnswerRung, DiagnosisGrade, LadderStep, MatchRung } from "./diagnosis-grade.ts";
+import { isSelfExcluding } from "./exclusion.ts";
+import { extractListedDiagnoses } from "./extract.ts";
 import { compareWords, contentTokens } from "./similarity.ts";
-import { rankWithDecisions } from "./stored-decisions.ts";
-import { SynonymDictionary } from "./synonym-dictionary.ts";
 
-/** The project's clinical dictionary, built once. */
-export const clinicalDictionary = new SynonymDictionary(CLINICAL_SYNONYMS, AMBIGUOUS_ABBREVIATIONS);
+/** Lenient grading counts a broader answer when it is at most this many `is_a` steps above the reference. */
+export const LENIENT_BROADER_DISTANCE = 1;
 
-/** What a listed answer is graded against: the case's reference diagnosis and its accepted names. */
+/** Answers longer than this are not a diagnosis name: only exact names and concepts are tried on them. */
+const MAX_NAME_LENGTH = 300;
+
+/** What a listed answer is graded against: the case's reference diagnosis, accepted and rejected names. */
 export interface ReferenceNames {
   diagnosis: string;
   accept: readonly string[];
+  /** Subtypes and look-alikes that must not count although the terminology calls them narrower. */
+  reject?: readonly string[];
 }
 
-/** How one listed answer matched: the rung, which reference name, and for `fuzzy` the similarity. */
-export interface AnswerMatch {
-  rung: MatchRung;
-  /** The case's reference diagnosis or the accepted name that matched. */
-  reference: string;
-  /** 0–1: the token similarity of a fuzzy suggestion; 1 for the strict rungs and for an ambiguous abbreviation. */
-  similarity: number;
+export interface GradingOptions {
+  /** Default: the shipped terminology with the study's overlays (`study.terminology`). */
+  terminology?: Terminology;
+  /**
+   * Stored decisions, looked up by (reference diagnosis, listed answer): a clinician's decision is the top
+   * rung; the judge's verdict is used only for answers every other rung left undecided.
+   */
+  decisions?: StoredDecisions;
 }
 
-/**
- * Grades one listed answer on the ladder, stopping at the first rung that matches:
- * 1. `exact`: equal to the reference diagnosis after normalisation (see normalizeDiagnosis);
- * 2. `accepted`: equal to one of the case's accepted names after normalisation;
- * 3. `dictionary`: the dictionary says the answer names the reference (or an accepted name), or a more
- *    specific kind of it — never a broader one;
- * 4. `fuzzy`: only a suggestion for a person to check — token similarity at or above the threshold, the
- *    reference plus a few qualifying words, the reference without some of its qualifying words, one side
- *    of an "X or Y" answer, or an ambiguous abbreviation one of whose meanings matches.
- *
- * An answer that contains the reference plus qualifying words ("acute appendicitis with perforation" for
- * "acute appendicitis") is strict only when the dictionary or the accept list names that form; otherwise
- * it is a fuzzy suggestion, because added words can change the diagnosis ("non-", "pseudo-", "drug-induced").
- * A name followed by an abbreviation in parentheses ("Pulmonary embolism (PE)") matches through either.
- */
-export function matchAnswer(
-  answer: string,
-  reference: ReferenceNames,
-  dictionary: SynonymDictionary = clinicalDictionary,
-): AnswerMatch | null {
-  return matchPrepared(answer, prepareReference(reference, dictionary), dictionary);
-}
-
-/** `matchAnswer` for many answers to one reference, which is prepared once. */
-export function answerMatcher(
-  reference: ReferenceNames,
-  dictionary: SynonymDictionary = clinicalDictionary,
-): (answer: string) => AnswerMatch | null {
-  const prepared = prepareReference(reference, dictionary);
-  return (answer) => matchPrepared(answer, prepared, dictionary);
-}
-
-/** A reference name with what every answer is compared against, worked out once per case. */
 interface PreparedName {
   name: string;
-  variants: string[];
-  keys: Set<string>;
-  /** Names for the fuzzy rung, as content words: `literal` for the case's own spellings, not for synonyms. */
-  fuzzy: FuzzyName[];
+  key: string;
+  words: string;
 }
 
-interface FuzzyName {
-  words: readonly string[];
-  literal: boolean;
-}
-
-function prepareName(name: string, dictionary: SynonymDictionary): PreparedName {
-  const variants = nameVariants(name);
-  const literal = unique(variants);
-  const expanded = unique(variants.flatMap((variant) => dictionary.synonyms(variant))).filter(
-    (synonym) => !literal.some((own) => normalizeDiagnosis(own) === normalizeDiagnosis(synonym)),
-  );
-  return {
-    name,
-    variants,
-    keys: new Set(variants.map(normalizeDiagnosis)),
-    fuzzy: [
-      ...literal.map((compared) => ({ words: contentTokens(compared), literal: true })),
-      ...expanded.map((compared) => ({ words: contentTokens(compared), literal: false })),
-    ],
-  };
-}
-
+/** A case's reference, worked out once per case and terminology. */
 interface PreparedReference {
-  diagnosis: PreparedName;
-  accept: PreparedName[];
+  diagnosis: string;
+  names: Array<PreparedName & { accepted: boolean }>;
+  reject: PreparedName[];
+  concepts: string[];
+  rejectConcepts: Set<string>;
+  /** Names for suggestions, as content words: `literal` for the case's own names, not for synonyms. */
+  fuzzy: Array<{ name: string; words: readonly string[]; literal: boolean }>;
+  /** What the terminology decided for each answer already seen: models repeat themselves across samples. */
+  decided: Map<string, TerminologyDecision>;
 }
 
-function prepareReference(reference: ReferenceNames, dictionary: SynonymDictionary): PreparedReference {
+/** At most this many answers' decisions are kept per case. */
+const DECIDED_LIMIT = 10_000;
+
+function prepareName(name: string): PreparedName {
+  return { name, key: normalizeDiagnosis(name), words: wordKey(name) };
+}
+
+function prepareReference(reference: ReferenceNames, terminology: Terminology): PreparedReference {
+  const own = [reference.diagnosis, ...reference.accept];
+  const names = own.flatMap((name, index) =>
+    nameVariants(name).map((variant) => ({ ...prepareName(variant), accepted: index > 0 })),
+  );
+  const concepts = unique(names.flatMap((name) => terminology.find(name.name)));
+  const reject = (reference.reject ?? []).flatMap((name) => nameVariants(name).map(prepareName));
+  // A rejected name the terminology files as the reference or above it rejects only its own wording:
+  // as a concept it would reject every correct answer too.
+  const rejectConcepts = new Set(
+    reject
+      .flatMap((name) => terminology.find(name.name))
+      .filter((id) => !concepts.some((own) => own === id || terminology.distance(own, id) !== undefined)),
+  );
+  const synonyms = concepts.flatMap((id) => {
+    const concept = terminology.concept(id);
+    return concept === undefined ? [] : [concept.name, ...concept.synonyms];
+  });
   return {
-    diagnosis: prepareName(reference.diagnosis, dictionary),
-    accept: reference.accept.map((name) => prepareName(name, dictionary)),
+    diagnosis: reference.diagnosis,
+    names,
+    reject,
+    concepts,
+    rejectConcepts,
+    fuzzy: [
+      ...names.map((name) => ({ name: name.name, words: contentTokens(name.name), literal: true })),
+      ...synonyms.map((name) => ({ name, words: contentTokens(name), literal: false })),
+    ],
+    decided: new Map(),
   };
 }
 
-function matchPrepared(
-  answer: string,
-  reference: PreparedReference,
-  dictionary: SynonymDictionary,
-): AnswerMatch | null {
-  // A side before the answer ("Left MCA stroke") only makes it more specific, never another diagnosis.
-  const answerNames = unique(
-    nameVariants(answer).flatMap((name) => [
-      name,
-      name.replace(/^(?:left|right|bilateral)(?:-sided)?\s+/i, ""),
+const preparedCases = new WeakMap<object, { terminology: Terminology; prepared: PreparedReference }>();
+
+function preparedFor(testCase: DiagnosisCase, terminology: Terminology): PreparedReference {
+  const cached = preparedCases.get(testCase);
+  if (cached !== undefined && cached.terminology === terminology) return cached.prepared;
+  const prepared = prepareReference(
+    { diagnosis: testCase.diagnosis, accept: testCase.accept ?? [], reject: testCase.reject ?? [] },
+    terminology,
+  );
+  preparedCases.set(testCase, { terminology, prepared });
+  return prepared;
+}
+
+/** The names one listed answer stands for: itself, its abbreviation in parentheses, without a side. */
+function answerNames(answer: string): string[] {
+  const name = answer.length > MAX_NAME_LENGTH ? answer : answer.replace(STILL_POSSIBLE_TAIL, "");
+  return unique(
+    nameVariants(name).flatMap((variant) => [
+      variant,
+      variant.replace(/^(?:left|right|bilateral)(?:-sided)?\s+/i, ""),
     ]),
   );
-  const answerKeys = answerNames.map(normalizeDiagnosis);
-  const same = (prepared: PreparedName) => answerKeys.some((key) => prepared.keys.has(key));
-  if (same(reference.diagnosis)) return { rung: "exact", reference: reference.diagnosis.name, similarity: 1 };
-  const accepted = reference.accept.find(same);
-  if (accepted !== undefined) return { rung: "accepted", reference: accepted.name, similarity: 1 };
-  const references = [reference.diagnosis, ...reference.accept];
-  const covered = references.find((prepared) =>
-    prepared.variants.some((variant) =>
-      answerNames.some((candidate) => dictionary.covers(candidate, variant)),
-    ),
-  );
-  if (covered !== undefined) return { rung: "dictionary", reference: covered.name, similarity: 1 };
-  return suggestion(answer, answerNames, references, dictionary);
 }
 
-function suggestion(
+/** "PE cannot be excluded", "MI must be ruled out": the answer still names the diagnosis. */
+const STILL_POSSIBLE_TAIL = / (?:cannot|can't|can not|must|should|needs? to|to) be (?:excluded|ruled out)$/i;
+
+const COMPOSITE_LINK =
+  /\s+(?:secondary to|due to|caused by|because of|resulting from|from|with|complicated by|associated with|in the setting of|on a background of|in|and)\s+|\s*[&+]\s*/i;
+
+const ALTERNATIVES = /\s+(?:or|vs\.?|versus)\s+|\s*\/\s*/i;
+
+/**
+ * Grades one listed answer on the ladder (see AnswerRung), stopping at the first rung that decides.
+ * `excluded` says the entry's explanation excludes it (from extraction: "PE – excluded by D-dimer").
+ */
+export function gradeAnswer(
   answer: string,
-  answerNames: string[],
-  references: PreparedName[],
-  dictionary: SynonymDictionary,
-): AnswerMatch | null {
-  for (const candidate of answerNames) {
-    for (const meaning of dictionary.meaningsOf(candidate)) {
-      const matched = references.find(
-        (prepared) =>
-          prepared.keys.has(normalizeDiagnosis(meaning)) ||
-          prepared.variants.some((variant) => dictionary.covers(meaning, variant)),
-      );
-      if (matched !== undefined) return { rung: "fuzzy", reference: matched.name, similarity: 1 };
-    }
+  reference: ReferenceNames,
+  options: GradingOptions & { excluded?: boolean } = {},
+): AnswerDecision {
+  const terminology = options.terminology ?? terminologyWithOverlays([]);
+  return decide(
+    answer,
+    options.excluded ?? false,
+    prepareReference(reference, terminology),
+    terminology,
+    options.decisions,
+  );
+}
+
+function decide(
+  answer: string,
+  excluded: boolean,
+  reference: PreparedReference,
+  terminology: Terminology,
+  decisions: StoredDecisions | undefined,
+): AnswerDecision {
+  const decision = (
+    rung: AnswerRung,
+    correct: boolean | null,
+    matched: string | null,
+    answerConcepts: readonly string[] = [],
+    distance: number | null = null,
+    similarity: number | null = null,
+  ): AnswerDecision =>
+    answerDecision(answer, reference, rung, correct, matched, answerConcepts, distance, similarity);
+  const clinician = decisions?.clinician(reference.diagnosis, answer);
+  if (clinician !== undefined) {
+    return {
+      ...decision("clinician", countsAsCorrect(clinician.decision), clinician.reviewer),
+      decision: clinician.decision,
+    };
   }
-  const alternatives = answer
-    .split(/\s+(?:or|vs\.?|versus)\s+|\s*\/\s*/i)
-    .filter((part) => part.trim() !== "");
-  const literalAnswers = unique([...answerNames, ...(alternatives.length > 1 ? alternatives : [])]);
-  const candidates: FuzzyName[] = [
-    ...literalAnswers.map((name) => ({ words: contentTokens(name), literal: true })),
-    ...unique(answerNames.flatMap((name) => dictionary.synonyms(name)))
-      .filter((synonym) => !literalAnswers.includes(synonym))
-      .map((name) => ({ words: contentTokens(name), literal: false })),
-  ];
-  let best: AnswerMatch | null = null;
-  for (const prepared of references) {
-    for (const candidate of candidates) {
-      for (const compared of prepared.fuzzy) {
-        if (candidate.words.length === 0 || compared.words.length === 0) continue;
-        const comparison = compareWords(candidate.words, compared.words);
-        // Through a dictionary synonym only plain similarity counts: containment in a short synonym
-        // ("lupus") would make "drug-induced lupus" a suggestion for systemic lupus erythematosus.
-        const counts =
-          comparison.relation === "similar" ||
-          (comparison.relation !== null && compared.literal && candidate.literal);
-        if (counts && (best === null || comparison.similarity > best.similarity)) {
-          best = {
-            rung: "fuzzy",
-            reference: prepared.name,
-            similarity: Math.round(comparison.similarity * 1000) / 1000,
-          };
-        }
+  if (excluded || isSelfExcluding(answer)) return decision("excluded", false, null);
+  let decided = reference.decided.get(answer);
+  if (decided === undefined) {
+    decided = decideByTerminology(answer, reference, terminology, true);
+    if (reference.decided.size >= DECIDED_LIMIT) reference.decided.clear();
+    reference.decided.set(answer, decided);
+  }
+  if (decided.correct !== null || decided.rung !== "undecided") {
+    return decision(decided.rung, decided.correct, decided.matched, decided.concepts, decided.distance);
+  }
+  const undecided = decision("undecided", null, decided.matched, decided.concepts, null, decided.similarity);
+  const judged = decisions?.judge(reference.diagnosis, answer);
+  if (judged === undefined) return undecided;
+  const verdict = { decision: judged.verdict, rationale: judged.rationale };
+  // An unparseable verdict decides nothing: the answer stays undecided, its suggestion standing for review.
+  if (judged.verdict === "unparseable") return { ...undecided, ...verdict };
+  return {
+    ...decision("judge", countsAsCorrect(judged.verdict), judged.judge, decided.concepts),
+    ...verdict,
+  };
+}
+
+function answerDecision(
+  answer: string,
+  reference: PreparedReference,
+  rung: AnswerRung,
+  correct: boolean | null,
+  matched: string | null,
+  answerConcepts: readonly string[],
+  distance: number | null,
+  similarity: number | null,
+): AnswerDecision {
+  return {
+    answer,
+    rung,
+    correct,
+    answerConcepts: [...answerConcepts],
+    referenceConcepts: [...reference.concepts],
+    matched,
+    distance,
+    similarity,
+  };
+}
+
+interface TerminologyDecision {
+  rung: AnswerRung;
+  correct: boolean | null;
+  matched: string | null;
+  concepts: string[];
+  distance: number | null;
+  /** For an undecided answer: the similarity of the suggestion in `matched`, or null without one. */
+  similarity: number | null;
+}
+
+function decideByTerminology(
+  answer: string,
+  reference: PreparedReference,
+  terminology: Terminology,
+  whole: boolean,
+): TerminologyDecision {
+  const result = (
+    rung: AnswerRung,
+    correct: boolean | null,
+    matched: string | null,
+    concepts: string[] = [],
+    distance: number | null = null,
+    similarity: number | null = null,
+  ): TerminologyDecision => ({ rung, correct, matched, concepts, distance, similarity });
+  const names = answerNames(answer);
+  const prepared = names.map(prepareName);
+  const literal = <T extends PreparedName>(candidates: readonly T[]) =>
+    candidates.find((candidate) =>
+      prepared.some((name) => name.key === candidate.key || name.words === candidate.words),
+    );
+  let concepts = unique(names.flatMap((name) => terminology.find(name)));
+  const rejected = literal(reference.reject);
+  if (rejected !== undefined) return result("rejected", false, rejected.name, concepts);
+  const same = literal(reference.names);
+  if (same !== undefined) return result(same.accepted ? "accepted" : "exact", true, same.name, concepts);
+  let spelled = false;
+  if (concepts.length === 0 && answer.length <= MAX_NAME_LENGTH) {
+    for (const name of names) {
+      const corrected = terminology.correctSpelling(name);
+      if (corrected !== undefined) {
+        concepts = [corrected.id];
+        spelled = true;
+        break;
       }
     }
   }
-  return best;
-}
-
-function unique(names: readonly string[]): string[] {
-  const seen = new Set<string>();
-  return names.filter((name) => {
-    const key = normalizeDiagnosis(name);
-    if (key === "" || seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-/** Ranks and rung of a list of answers (already cut to k), without deciding the outcome. */
-export function rankAnswers(
-  answers: readonly string[],
-  reference: ReferenceNames,
-  dictionary: SynonymDictionary = clinicalDictionary,
-): Omit<DiagnosisGrade, "outcome" | "answers"> {
-  let lenientRank: number | null = null;
-  let found: DiagnosisGrade["suggestion"] = null;
-  const prepared = prepareReference(reference, dictionary);
-  for (let index = 0; index < answers.length; index++) {
-    const match = matchPrepared(answers[index], prepared, dictionary);
-    if (match === null) continue;
-    if (match.rung !== "fuzzy") {
-      return {
-        rank: index + 1,
-        rung: match.rung,
-        lenientRank: lenientRank ?? index + 1,
-        needsReview: found !== null,
-        suggestion: found,
-      };
+  const related = relate(concepts, reference, terminology);
+  if (related !== undefined && related.correct === false && related.rung === "rejected") {
+    return result("rejected", false, related.matched, concepts);
+  }
+  if (related?.correct === true) {
+    return result(spelled ? "spelling" : related.rung, true, related.matched, concepts, related.distance);
+  }
+  if (whole && answer.length <= MAX_NAME_LENGTH) {
+    const composite = decideComposite(answer, reference, terminology);
+    if (composite !== undefined && (composite.correct === true || composite.rung === "rejected")) {
+      return composite;
     }
-    if (lenientRank === null) {
-      lenientRank = index + 1;
-      found = { answer: answers[index], reference: match.reference, similarity: match.similarity };
+    if (related === undefined && composite !== undefined) return composite;
+  }
+  if (related !== undefined && related.rung !== "different") {
+    return result(related.rung, false, related.matched, concepts, related.distance);
+  }
+  // The terminology may file one disease in two places (malignant pheochromocytoma under cancers, not
+  // under pheochromocytoma): a "different" concept whose words contain the reference's is left for review.
+  const suggestion = suggest(answer, names, reference, terminology, whole, concepts);
+  if (related === undefined || suggestion.similarity !== null) return suggestion;
+  return result("different", false, null, concepts);
+}
+
+/** How the answer's concepts relate to the reference's: rejected, same, narrower, broader or different. */
+function relate(
+  concepts: readonly string[],
+  reference: PreparedReference,
+  terminology: Terminology,
+): { rung: AnswerRung; correct: boolean; matched: string | null; distance: number | null } | undefined {
+  if (concepts.length === 0) return undefined;
+  const nameOf = (id: string) => terminology.concept(id)?.name ?? id;
+  for (const id of concepts) {
+    if (reference.rejectConcepts.has(id))
+      return { rung: "rejected", correct: false, matched: nameOf(id), distance: null };
+    for (const ancestor of terminology.ancestors(id).keys()) {
+      if (reference.rejectConcepts.has(ancestor)) {
+        return { rung: "rejected", correct: false, matched: nameOf(ancestor), distance: null };
+      }
     }
   }
-  return { rank: null, rung: null, lenientRank, needsReview: found !== null, suggestion: found };
+  if (reference.concepts.length === 0) return undefined;
+  const same = concepts.find((id) => reference.concepts.includes(id));
+  if (same !== undefined) return { rung: "synonym", correct: true, matched: nameOf(same), distance: null };
+  let narrower: { id: string; distance: number } | undefined;
+  let broader: { id: string; distance: number } | undefined;
+  for (const id of concepts) {
+    const ancestors = terminology.ancestors(id);
+    for (const target of reference.concepts) {
+      const down = ancestors.get(target);
+      if (down !== undefined && (narrower === undefined || down < narrower.distance)) {
+        narrower = { id: target, distance: down };
+      }
+      const up = terminology.distance(target, id);
+      if (up !== undefined && (broader === undefined || up < broader.distance))
+        broader = { id, distance: up };
+    }
+  }
+  if (narrower !== undefined) {
+    return {
+      rung: "more-specific",
+      correct: true,
+      matched: nameOf(narrower.id),
+      distance: narrower.distance,
+    };
+  }
+  if (broader !== undefined) {
+    return { rung: "broader", correct: false, matched: nameOf(broader.id), distance: broader.distance };
+  }
+  return { rung: "different", correct: false, matched: null, distance: null };
+}
+
+/**
+ * "Sepsis secondary to pneumonia", "AKI due to rhabdomyolysis", "appendicitis with perforation": each
+ * part is graded; the answer is correct when a part is, rejected when a part is rejected, broader when
+ * the best part is broader. Undefined when the answer has no such link.
+ */
+function decideComposite(
+  answer: string,
+  reference: PreparedReference,
+  terminology: Terminology,
+): TerminologyDecision | undefined {
+  const parts = answer.split(COMPOSITE_LINK).filter((part) => part !== undefined && part.trim() !== "");
+  if (parts.length < 2) return undefined;
+  const graded = parts.map((part) => decideByTerminology(part.trim(), reference, terminology, false));
+  const concepts = unique(graded.flatMap((part) => part.concepts));
+  const pick = (test: (part: TerminologyDecision) => boolean) => graded.find(test);
+  const rejected = pick((part) => part.rung === "rejected");
+  if (rejected !== undefined) return { ...rejected, concepts };
+  const correct = pick((part) => part.correct === true);
+  if (correct !== undefined) return { ...correct, rung: "composite", concepts };
+  const broader = pick((part) => part.rung === "broader");
+  if (broader !== undefined) return { ...broader, concepts };
+  if (graded.every((part) => part.correct === false)) return { ...graded[0], rung: "different", concepts };
+  const suggestion = pick((part) => part.similarity !== null);
+  return suggestion === undefined ? undefined : { ...suggestion, concepts };
+}
+
+/**
+ * An answer the terminology cannot place: undecided, with a suggestion for the reviewer when one side
+ * of "X or Y" is correct, an ambiguous abbreviation may mean the reference, or the words are close.
+ */
+function suggest(
+  answer: string,
+  names: readonly string[],
+  reference: PreparedReference,
+  terminology: Terminology,
+  whole: boolean,
+  concepts: string[],
+): TerminologyDecision {
+  const undecided = (matched: string | null, similarity: number | null): TerminologyDecision => ({
+    rung: "undecided",
+    correct: null,
+    matched,
+    concepts,
+    distance: null,
+    similarity,
+  });
+  for (const name of names) {
+    const meanings = terminology.meaningsOf(name);
+    const related = relate(meanings, reference, terminology);
+    if (related?.correct === true) return undecided(related.matched, 1);
+  }
+  if (answer.length > MAX_NAME_LENGTH) return undecided(null, null);
+  if (whole) {
+    const alternatives = answer
+      .split(ALTERNATIVES)
+      .filter((part) => part !== undefined && part.trim() !== "");
+    if (alternatives.length > 1) {
+      for (const part of alternatives) {
+        const graded = decideByTerminology(part.trim(), reference, terminology, false);
+        if (graded.correct === true) return undecided(graded.matched, 1);
+      }
+    }
+  }
+  let best: { name: string; similarity: number } | undefined;
+  for (const name of names) {
+    const words = contentTokens(name);
+    if (words.length === 0) continue;
+    for (const compared of reference.fuzzy) {
+      if (compared.words.length === 0) continue;
+      const comparison = compareWords(words, compared.words);
+      // Through a terminology synonym only plain similarity counts: containment in a short synonym
+      // ("lupus") would make "drug-induced lupus" a suggestion for systemic lupus erythematosus.
+      const counts = comparison.relation === "similar" || (comparison.relation !== null && compared.literal);
+      if (counts && (best === undefined || comparison.similarity > best.similarity)) {
+        best = {
+          name: compared.literal ? compared.name : reference.diagnosis,
+          similarity: comparison.similarity,
+        };
+      }
+    }
+  }
+  return best === undefined
+    ? undecided(null, null)
+    : undecided(best.name, Math.round(best.similarity * 1000) / 1000);
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}
+
+/** The grade of a list of answers (already cut to k): one decision each, rank and rung of the first correct. */
+export function rankAnswers(
+  answers: ReadonlyArray<string | { name: string; excluded: boolean }>,
+  reference: ReferenceNames,
+  options: GradingOptions = {},
+): Omit<DiagnosisGrade, "outcome" | "answers"> {
+  const terminology = options.terminology ?? terminologyWithOverlays([]);
+  return rankPrepared(answers, prepareReference(reference, terminology), terminology, options.decisions);
+}
+
+function rankPrepared(
+  answers: ReadonlyArray<string | { name: string; excluded: boolean }>,
+  reference: PreparedReference,
+  terminology: Terminology,
+  decisions: StoredDecisions | undefined,
+): Omit<DiagnosisGrade, "outcome" | "answers"> {
+  let rank: number | null = null;
+  let rung: MatchRung | null = null;
+  let lenientRank: number | null = null;
+  let suggestion: DiagnosisGrade["suggestion"] = null;
+  const graded: AnswerDecision[] = [];
+  answers.forEach((listed, index) => {
+    const name = typeof listed === "string" ? listed : listed.name;
+    const excluded = typeof listed === "string" ? false : listed.excluded;
+    const answer = decide(name, excluded, reference, terminology, decisions);
+    graded.push(answer);
+    if (rank !== null) return;
+    if (answer.correct === true) {
+      rank = index + 1;
+      rung = answer.rung as MatchRung;
+      lenientRank ??= index + 1;
+      return;
+    }
+    const lenient =
+      (answer.rung === "broader" &&
+        (answer.distance ?? Number.POSITIVE_INFINITY) <= LENIENT_BROADER_DISTANCE) ||
+      (answer.rung === "undecided" && answer.matched !== null);
+    if (lenient && lenientRank === null) {
+      lenientRank = index + 1;
+      if (answer.rung === "undecided" && answer.matched !== null) {
+        suggestion = {
+          answer: name,
+          reference: answer.matched,
+          similarity: answer.similarity ?? 1,
+        };
+      }
+    }
+  });
+  const result = { rank, rung, lenientRank, needsReview: suggestion !== null, suggestion, decisions: graded };
+  if (decisions === undefined) return result;
+  const looked = rank === null ? graded : graded.slice(0, rank);
+  return { ...result, ladder: looked.map(ladderStep) };
+}
+
+/** A decision as the judge and adjudication read the ladder (see LadderStep). */
+function ladderStep(decision: AnswerDecision): LadderStep {
+  const fromJudge = decision.rationale !== undefined;
+  const rung = fromJudge
+    ? "judge"
+    : decision.rung === "undecided"
+      ? decision.matched === null
+        ? null
+        : "fuzzy"
+      : decision.rung;
+  return {
+    answer: decision.answer,
+    rung,
+    ...(decision.decision === undefined ? {} : { decision: decision.decision }),
+    ...(decision.rationale === undefined ? {} : { rationale: decision.rationale }),
+  };
 }
 
 const NO_MATCH = { rank: null, rung: null, lenientRank: null, needsReview: false, suggestion: null } as const;
@@ -224,24 +495,65 @@ const NO_MATCH = { rank: null, rung: null, lenientRank: null, needsReview: false
 /**
  * Grades a completion for a diagnosis case. Cut off by the token limit → `truncated` (the answers
  * extracted so far are kept for the reader, but never count, so no rank is set); nothing extracted →
- * `unparseable`; otherwise `correct` when a strict match (exact, accepted, dictionary) is among the
- * first `study.topK` answers, else `incorrect`. With stored `decisions`, a clinician's decision on an
- * answer comes before every rung and the judge's verdict decides what the rungs left undecided
- * (see rankWithDecisions).
+ * `unparseable`; otherwise `correct` when a correct answer (see AnswerRung) is among the first
+ * `study.topK` answers, else `incorrect`. With stored `decisions`, a clinician's decision comes before every
+ * rung and the judge's verdict decides what the rungs left undecided; `ladder` then records each answer's
+ * step up to the first correct one. Pure: the terminology is loaded once per process.
  */
 export function gradeDiagnosis(
   testCase: DiagnosisCase,
   completion: Completion,
-  study: Pick<Study, "topK">,
-  dictionary: SynonymDictionary = clinicalDictionary,
+  study: Pick<Study, "topK"> & { terminology?: readonly string[] },
+  terminology: Terminology = terminologyWithOverlays(study.terminology ?? []),
   decisions?: StoredDecisions,
 ): DiagnosisGrade {
-  const answers = extractDiagnoses(completion.text, study.topK);
+  const listed = extractListedDiagnoses(completion.text, study.topK);
+  const answers = listed.map((item) => item.name);
   if (completion.finishReason === "length") return { outcome: "truncated", answers, ...NO_MATCH };
   if (answers.length === 0) return { outcome: "unparseable", answers, ...NO_MATCH };
-  const reference = { diagnosis: testCase.diagnosis, accept: testCase.accept ?? [] };
-  const ranked = decisions
-    ? rankWithDecisions(answers, testCase.diagnosis, answerMatcher(reference, dictionary), decisions)
-    : rankAnswers(answers, reference, dictionary);
+  const ranked = rankPrepared(listed, preparedFor(testCase, terminology), terminology, decisions);
   return { outcome: ranked.rank === null ? "incorrect" : "correct", answers, ...ranked };
+}
+
+/**
+ * How one answer matched a reference, for readers that need only that (error modes, the workbench's case
+ * page): the rung of a correct answer, `fuzzy` for an undecided answer with a suggestion, else null.
+ */
+export interface AnswerMatch {
+  rung: MatchRung | "fuzzy";
+  /** The reference or accepted name (or the concept's name) that matched. */
+  reference: string;
+  /** 0–1: the similarity of a fuzzy suggestion; 1 otherwise. */
+  similarity: number;
+}
+
+/** `gradeAnswer` reduced to an AnswerMatch, for many answers to one reference, prepared once. */
+export function answerMatcher(
+  reference: ReferenceNames,
+  terminology: Terminology = terminologyWithOverlays([]),
+): (answer: string) => AnswerMatch | null {
+  const prepared = prepareReference(reference, terminology);
+  return (answer) => {
+    const decided = decide(answer, false, prepared, terminology, undefined);
+    if (decided.correct === true) {
+      return {
+        rung: decided.rung as MatchRung,
+        reference: decided.matched ?? reference.diagnosis,
+        similarity: 1,
+      };
+    }
+    if (decided.rung === "undecided" && decided.matched !== null) {
+      return { rung: "fuzzy", reference: decided.matched, similarity: decided.similarity ?? 1 };
+    }
+    return null;
+  };
+}
+
+/** One answer against one reference: see answerMatcher. */
+export function matchAnswer(
+  answer: string,
+  reference: ReferenceNames,
+  terminology: Terminology = terminologyWithOverlays([]),
+): AnswerMatch | null {
+  return answerMatcher(reference, terminology)(answer);
 }

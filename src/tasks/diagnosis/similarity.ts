@@ -1,4 +1,4 @@
-import { normalizeDiagnosis, QUALIFYING_WORDS } from "./normalize.ts";
+import { normalizeDiagnosis, QUALIFYING_WORDS } from "../../terminology/normalize.ts";
 
 /** Token-set Dice similarity from which a fuzzy suggestion is made. See docs/decisions/0006. */
 export const FUZZY_THRESHOLD = 0.8;

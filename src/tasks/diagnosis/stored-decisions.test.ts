@@ -31,14 +31,16 @@ function verdict(answer: string, kind: JudgeVerdict) {
   };
 }
 
+/** The grade without its per-answer decisions (tested in grade.test.ts): the ladder is what is read here. */
 function grade(answers: string[], decisions = storedDecisions([], [])) {
-  return gradeDiagnosis(
+  const { decisions: _perAnswer, ...rest } = gradeDiagnosis(
     CASE,
     completionFor(JSON.stringify({ diagnoses: answers })),
     { topK: 5 },
     undefined,
     decisions,
   );
+  return rest;
 }
 
 describe("grading with stored decisions", () => {
@@ -56,7 +58,7 @@ describe("grading with stored decisions", () => {
         similarity: 0.8,
       },
       ladder: [
-        { answer: "Pneumonia", rung: null },
+        { answer: "Pneumonia", rung: "different" },
         { answer: "Septic pulmonary embolism", rung: "fuzzy" },
         { answer: "PE", rung: "accepted" },
       ],
@@ -98,7 +100,7 @@ describe("grading with stored decisions", () => {
       needsReview: false,
       suggestion: null,
       ladder: [
-        { answer: "Asthma", rung: null },
+        { answer: "Asthma", rung: "different" },
         { answer: "Lung clot", rung: "judge", decision: "more-specific", rationale: "more-specific because" },
       ],
     });

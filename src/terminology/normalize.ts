@@ -70,9 +70,48 @@ const GREEK_LETTERS: Record<string, string> = {
   β: "beta",
   γ: "gamma",
   δ: "delta",
+  ε: "epsilon",
+  ζ: "zeta",
+  η: "eta",
+  θ: "theta",
+  ι: "iota",
   κ: "kappa",
   λ: "lambda",
+  μ: "mu",
+  ν: "nu",
+  ξ: "xi",
+  π: "pi",
+  ρ: "rho",
+  σ: "sigma",
+  τ: "tau",
+  φ: "phi",
+  χ: "chi",
+  ψ: "psi",
+  ω: "omega",
 };
+
+const ASCII = /^[\x20-\x7e]*$/;
+
+const GREEK_PATTERN = new RegExp(`[${Object.keys(GREEK_LETTERS).join("")}]`, "g");
+
+/** Number words written as digits: "type two diabetes", "glucose-six-phosphate". */
+const NUMBER_WORDS: Record<string, string> = {
+  one: "1",
+  two: "2",
+  three: "3",
+  four: "4",
+  five: "5",
+  six: "6",
+  seven: "7",
+  eight: "8",
+  nine: "9",
+  ten: "10",
+  eleven: "11",
+  twelve: "12",
+};
+
+/** Trailing words that say nothing about the diagnosis ("Pneumonia, unspecified", "Anemia NOS"). */
+const TRAILING_FILLER = new Set(["unspecified", "nos"]);
 
 /** Prefixes written joined, hyphenated or apart ("pre-eclampsia", "preeclampsia", "pre eclampsia"). */
 const JOINED_PREFIXES = new Set([
@@ -144,6 +183,10 @@ const SPELLING_RULES: ReadonlyArray<[RegExp, string]> = [
   [/^grey$/, "gray"],
 ];
 
+/** A word none of SPELLING_RULES can change fails this test (checked once, instead of every rule). */
+const MAY_BE_BRITISH =
+  /ae|oe|our|ys(?:e|ed|es|ing)$|is(?:ation|ations|ed)$|res?$|sulph|leuc|grey|aluminium|kuester/;
+
 const ORDINALS: Record<string, string> = {
   first: "1st",
   second: "2nd",
@@ -208,19 +251,25 @@ export function normalizeText(text: string): string {
 const normalizedNames = new Map<string, string>();
 const CACHE_LIMIT = 100_000;
 
+/**
+ * Every pass below is linear in the length of `name`: character classes without nested or overlapping
+ * repetition, and word-level work on the split words (model answers can be megabytes long).
+ */
 function normalize(name: string): string {
-  let text = name.normalize("NFKC").replace(/[αβγδκλ]/g, (letter) => ` ${GREEK_LETTERS[letter]} `);
-  text = text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
+  let text = name;
+  if (ASCII.test(text)) text = text.toLowerCase();
+  else {
+    text = text.normalize("NFKC").normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
+    text = text.replace(GREEK_PATTERN, (letter) => ` ${GREEK_LETTERS[letter]} `);
+  }
   text = text
     .replace(/[’‘`´]/g, "'")
-    .replace(/'s\b/g, "")
+    .replace(/'s(?![\p{L}\p{N}])/gu, "")
     .replace(/'/g, "");
   text = text.replace(/&/g, " and ");
-  text = text.replace(/(?:,\s*|\s+)(?:unspecified|not otherwise specified|nos)\.?\s*$/, "");
   text = reorderInvertedName(text);
-  // Combining forms ending in -o join the next word across a hyphen: gastro-oesophageal, tubo-ovarian.
-  text = text.replace(/(\p{L}{2,}o)-(?=\p{L})/gu, "$1");
-  const words = text.split(/[^\p{L}\p{N}]+/u).filter((word) => word !== "");
+  const words = joinedWords(text);
+  dropTrailingFiller(words);
   const joined: string[] = [];
   for (let index = 0; index < words.length; index++) {
     const word = words[index];
@@ -232,24 +281,53 @@ function normalize(name: string): string {
   }
   const result = joined.map(americanSpelling).map((word, index, all) => {
     if (index > 0 && NUMBERED_WORDS.has(all[index - 1]) && ROMAN_NUMERALS[word]) return ROMAN_NUMERALS[word];
-    return ORDINALS[word] ?? word;
+    return ORDINALS[word] ?? NUMBER_WORDS[word] ?? word;
   });
   while (result.length > 1 && LEADING_ARTICLES.has(result[0])) result.shift();
   return result.join(" ");
+}
+
+/**
+ * The words of a name; a combining form ending in -o joins the next word across a hyphen
+ * (gastro-oesophageal → gastrooesophageal, tubo-ovarian → tuboovarian).
+ */
+function joinedWords(text: string): string[] {
+  const pieces = text.split(/([^\p{L}\p{N}]+)/u);
+  const words: string[] = [];
+  let joinNext = false;
+  for (let index = 0; index < pieces.length; index += 2) {
+    const word = pieces[index];
+    if (word === "") continue;
+    if (joinNext && /^\p{L}/u.test(word)) words[words.length - 1] += word;
+    else words.push(word);
+    const separator = pieces[index + 1];
+    const last = words[words.length - 1];
+    joinNext = separator === "-" && last.length >= 3 && last.endsWith("o");
+  }
+  return words;
+}
+
+function dropTrailingFiller(words: string[]): void {
+  const length = words.length;
+  if (length > 1 && TRAILING_FILLER.has(words[length - 1])) words.pop();
+  else if (length > 3 && words.slice(length - 3).join(" ") === "not otherwise specified")
+    words.splice(length - 3);
 }
 
 function americanSpelling(word: string): string {
   let result = americanWords.get(word);
   if (result === undefined) {
     result = word;
-    for (const [pattern, replacement] of SPELLING_RULES) result = result.replace(pattern, replacement);
+    if (MAY_BE_BRITISH.test(word)) {
+      for (const [pattern, replacement] of SPELLING_RULES) result = result.replace(pattern, replacement);
+    }
     if (americanWords.size >= CACHE_LIMIT) americanWords.clear();
     americanWords.set(word, result);
   }
   return result;
 }
 
-/** Running text repeats the same words: each is respelled once. */
+/** Names share most of their words: each word's spelling is worked out once. */
 const americanWords = new Map<string, string>();
 
 /** "pancreatitis, acute, necrotizing" → "acute necrotizing pancreatitis"; other commas are left alone. */
@@ -277,4 +355,39 @@ export function nameVariants(name: string): string[] {
   const match = /^(.*?\S)\s*[([]\s*([^()[\]]+?)\s*[)\]]$/.exec(name.trim());
   if (match && isAbbreviation(match[2])) return [name.trim(), match[1], match[2]];
   return [name.trim()];
+}
+
+/** Words that do not change which disease a name means when they are left out. */
+const FILLER_WORDS = new Set(["of", "the", "a", "an", "in", "on", "at", "for", "by", "and"]);
+
+/**
+ * The order-free form of a name: its normalised words without filler words, each made singular,
+ * sorted ("fracture of the neck of the femur" = "femur neck fractures";
+ * "Menieres disease" = "Meniere's disease"). Two names with the same key are the same name to grading;
+ * a word that carries meaning (with, without, non, type 1) is never dropped.
+ */
+export function wordKey(name: string): string {
+  let key = wordKeys.get(name);
+  if (key === undefined) {
+    if (wordKeys.size >= CACHE_LIMIT) wordKeys.clear();
+    key = normalizeDiagnosis(name)
+      .split(" ")
+      .filter((word) => word !== "" && !FILLER_WORDS.has(word))
+      .map(singular)
+      .sort()
+      .join(" ");
+    wordKeys.set(name, key);
+  }
+  return key;
+}
+
+const wordKeys = new Map<string, string>();
+
+/** A light, consistent singular: both sides of a comparison go through it, so it only has to agree. */
+export function singular(word: string): string {
+  if (word.length <= 3) return word;
+  if (word.endsWith("ies") && word.length > 4) return `${word.slice(0, -3)}y`;
+  if (/(?:ss|ch|sh|x)es$/.test(word)) return word.slice(0, -2);
+  if (word.endsWith("s") && !/(?:ss|us|is)$/.test(word)) return word.slice(0, -1);
+  return word;
 }

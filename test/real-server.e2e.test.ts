@@ -219,7 +219,7 @@ describe("against llama-cpp-python's OpenAI-compatible server", () => {
     expect(adapted.finishReason).toBe("length");
   });
 
-  it("`clinval run` streams every case, stores and grades every answer, and writes the report", async (context) => {
+  it("`clinval run` of a base model and its LoRA-adapted version streams, stores and grades every answer and compares them", async (context) => {
     context.skip(missing !== undefined, missing);
     const cases = await write("cases.jsonl", CASES.map((item) => JSON.stringify(item)).join("\n"));
     const output = join(folder, "reports");
@@ -236,6 +236,7 @@ describe("against llama-cpp-python's OpenAI-compatible server", () => {
         "    model: tiny-chat",
         "    concurrency: 2",
         "    params: { temperature: 0, maxTokens: 400, seed: 7 }",
+        `  - { id: adapted, provider: openai, baseUrl: "${running().baseUrl}", model: tiny-lora, params: { temperature: 0, maxTokens: 400, seed: 7 } }`,
         "topK: 3",
         `output: "${output}"`,
       ].join("\n"),
@@ -247,11 +248,19 @@ describe("against llama-cpp-python's OpenAI-compatible server", () => {
     const report = JSON.parse(await readFile(join(output, "report.json"), "utf8")) as Report;
     expect(report.run.complete).toBe(true);
     expect(report.models.map((model) => ({ id: model.id, n: model.n, error: model.outcomes.error }))).toEqual(
-      [{ id: "tiny", n: CASES.length, error: 0 }],
+      [
+        { id: "tiny", n: CASES.length, error: 0 },
+        { id: "adapted", n: CASES.length, error: 0 },
+      ],
     );
-    const counted = Object.entries(report.models[0].outcomes);
-    expect(counted.map(([outcome]) => outcome).sort()).toEqual([...OUTCOMES].sort());
-    expect(counted.reduce((sum, [, count]) => sum + count, 0)).toBe(CASES.length);
+    for (const model of report.models) {
+      const counted = Object.entries(model.outcomes);
+      expect(counted.map(([outcome]) => outcome).sort()).toEqual([...OUTCOMES].sort());
+      expect(counted.reduce((sum, [, count]) => sum + count, 0)).toBe(CASES.length);
+    }
+    expect(report.comparisons.map(({ a, b, n, excluded }) => ({ a, b, n, excluded }))).toEqual([
+      { a: "tiny", b: "adapted", n: CASES.length, excluded: 0 },
+    ]);
     for (const name of ["report.md", "report.html", "cases.csv"]) {
       expect(existsSync(join(output, name)), name).toBe(true);
     }
@@ -259,14 +268,23 @@ describe("against llama-cpp-python's OpenAI-compatible server", () => {
     const store = await openStore(storePath);
     try {
       const results = await store.results(report.run.id);
-      expect(results.map((stored) => stored.caseId).sort()).toEqual(CASES.map((item) => item.id));
+      const served: Record<string, string> = { tiny: "tiny-chat", adapted: "tiny-lora" };
+      expect(results.map((stored) => `${stored.modelId} ${stored.caseId}`).sort()).toEqual(
+        ["adapted", "tiny"].flatMap((model) => CASES.map((item) => `${model} ${item.id}`)),
+      );
       for (const stored of results) {
         expect(stored.error).toBeNull();
-        expect(stored.completion?.model).toEqual({ provider: "openai", model: "tiny-chat" });
+        expect(stored.completion?.model).toEqual({ provider: "openai", model: served[stored.modelId] });
         // Constrained by the schema (sent as `json_object` after the server refused `json_schema`).
         expect(stored.completion?.text).toMatch(JSON_ANSWER_START);
         expect(["stop", "length"]).toContain(stored.completion?.finishReason);
       }
+      const textOf = (model: string, caseId: string) =>
+        results.find((stored) => stored.modelId === model && stored.caseId === caseId)?.completion?.text;
+      // The adapter changes what the model writes under the same greedy decoding.
+      expect(
+        CASES.filter((item) => textOf("tiny", item.id) !== textOf("adapted", item.id)).length,
+      ).toBeGreaterThan(0);
     } finally {
       await store.close();
     }

@@ -240,6 +240,17 @@ describe("recorded server responses", () => {
           "error inside the response stream from ORIGIN/v1/chat/completions: Failed to decode the batch: could not find a KV slot",
       },
     ],
+    [
+      "llama-cpp-python-0.3-interrupted.sse",
+      200,
+      {
+        failure: "malformed",
+        status: undefined,
+        retryable: true,
+        message:
+          "the response stream ended with data: [DONE] before any choice had a finish_reason (the server cut the answer short) (from ORIGIN/v1/chat/completions)",
+      },
+    ],
   ];
 
   it.each(failures)("%s (status %i) becomes a ProviderError", async (file, status, expected) => {

@@ -200,7 +200,16 @@ async function readAnswer(response: HttpResponse, request: HttpRequest): Promise
     throw classifyFailure(error, request, "malformed");
   }
   if (!done) throw malformed("the response stream ended without data: [DONE] (cut before its end)", request);
-  return gathered.finish();
+  const answer = gathered.finish();
+  // llama-cpp-python's server, unless started with `interrupt_requests` off, ends a stream at once with
+  // `data: [DONE]` when another request is waiting: an answer cut short, not one the model finished.
+  if (answer.finishReason === null) {
+    throw malformed(
+      "the response stream ended with data: [DONE] before any choice had a finish_reason (the server cut the answer short)",
+      request,
+    );
+  }
+  return answer;
 }
 
 class AnswerBuilder {

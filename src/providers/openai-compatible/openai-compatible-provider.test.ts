@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startFixtureReplayServer } from "../../../test/support/fixture-replay-server.ts";
@@ -239,6 +240,17 @@ describe("recorded server responses", () => {
           "error inside the response stream from ORIGIN/v1/chat/completions: Failed to decode the batch: could not find a KV slot",
       },
     ],
+    [
+      "llama-cpp-python-0.3-interrupted.sse",
+      200,
+      {
+        failure: "malformed",
+        status: undefined,
+        retryable: true,
+        message:
+          "the response stream ended with data: [DONE] before any choice had a finish_reason (the server cut the answer short) (from ORIGIN/v1/chat/completions)",
+      },
+    ],
   ];
 
   it.each(failures)("%s (status %i) becomes a ProviderError", async (file, status, expected) => {
@@ -366,6 +378,47 @@ describe("requests", () => {
       },
     });
     expect(completion.text).toBe('{"diagnoses":["Ectopic pregnancy"]}');
+  });
+
+  it("sends the schema as `json_object` from then on when the server refuses `json_schema` (llama-cpp-python)", async () => {
+    const refusal = JSON.parse(
+      readFileSync(join(FIXTURES, "llama-cpp-python-0.3-error-500-json-schema.json"), "utf8"),
+    ) as unknown;
+    const server = await fakeServer({
+      reply: (sent) =>
+        (sent.params.response_format as { type?: string } | undefined)?.type === "json_schema"
+          ? { status: 500, body: refusal }
+          : { content: '{"diagnoses":["Ectopic pregnancy"]}' },
+    });
+    const provider = createOpenAICompatibleProvider(modelSpec({ baseUrl: server.url }));
+    const schema = { type: "object", properties: { diagnoses: { type: "array" } } };
+    const first = await provider.complete(request({ responseSchema: schema }));
+    const second = await provider.complete(request({ responseSchema: schema }));
+    await provider.complete(request());
+    expect([first.text, second.text]).toEqual([
+      '{"diagnoses":["Ectopic pregnancy"]}',
+      '{"diagnoses":["Ectopic pregnancy"]}',
+    ]);
+    expect(server.requests.map((sent) => sent.params.response_format)).toEqual([
+      { type: "json_schema", json_schema: { name: "response", schema, strict: true } },
+      { type: "json_object", schema },
+      { type: "json_object", schema },
+      undefined,
+    ]);
+  });
+
+  it("keeps other server errors on a schema request as they are, without a second try", async () => {
+    const server = await fakeServer({
+      reply: () => ({ status: 500, body: { error: { message: "out of memory" } } }),
+    });
+    const provider = createOpenAICompatibleProvider(modelSpec({ baseUrl: server.url }));
+    expect(await failureOf(provider.complete(request({ responseSchema: { type: "object" } })))).toEqual({
+      failure: "http",
+      status: 500,
+      retryable: true,
+      message: `HTTP 500 from ${server.url}/chat/completions: out of memory`,
+    });
+    expect(server.requests).toHaveLength(1);
   });
 
   it("names the schema `response` when it has no title", async () => {

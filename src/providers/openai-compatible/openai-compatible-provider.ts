@@ -37,6 +37,7 @@ export function createOpenAICompatibleProvider(spec: ModelSpec): Provider {
   const apiKey = resolveApiKey(spec);
   const headers = authorizationHeaders(apiKey);
   const connections = new HttpConnections();
+  let schemaForm: SchemaForm = "json_schema";
 
   return {
     identify(signal) {
@@ -72,16 +73,25 @@ export function createOpenAICompatibleProvider(spec: ModelSpec): Provider {
 
     complete(completionRequest) {
       return connections.run(completionRequest.signal, async (requestSignal) => {
-        const request: HttpRequest = {
+        const requestIn = (form: SchemaForm): HttpRequest => ({
           method: "POST",
           url: `${baseUrl}/chat/completions`,
-          body: chatRequestBody(spec, completionRequest),
+          body: chatRequestBody(spec, completionRequest, form),
           headers: { ...headers, accept: "text/event-stream" },
           secret: apiKey,
           signal: requestSignal,
-        };
+        });
+        let request = requestIn(schemaForm);
         const started = performance.now();
-        const response = await connections.sendExpectingSuccess(request);
+        let response: HttpResponse;
+        try {
+          response = await connections.sendExpectingSuccess(request);
+        } catch (error) {
+          if (completionRequest.responseSchema === undefined || !refusesJsonSchemaForm(error)) throw error;
+          schemaForm = "json_object";
+          request = requestIn(schemaForm);
+          response = await connections.sendExpectingSuccess(request);
+        }
         const answer = await readAnswer(response, request);
         return toCompletion(answer, spec.model, performance.now() - started);
       });
@@ -93,10 +103,19 @@ export function createOpenAICompatibleProvider(spec: ModelSpec): Provider {
   };
 }
 
+/**
+ * How a response schema is sent: OpenAI's `{"type": "json_schema", "json_schema": {name, schema, strict}}`
+ * (vLLM, llama.cpp's server, SGLang, LM Studio), or `{"type": "json_object", "schema": …}`, the only
+ * form llama-cpp-python's server takes. A provider starts with the first and switches for good when the
+ * server refuses it (see `refusesJsonSchemaForm`).
+ */
+export type SchemaForm = "json_schema" | "json_object";
+
 /** The JSON body of a streamed chat request. `top_k` is not OpenAI's, but vLLM and llama.cpp accept it. */
 export function chatRequestBody(
   spec: Pick<ModelSpec, "model" | "params">,
   request: Pick<CompletionRequest, "messages" | "params" | "responseSchema">,
+  schemaForm: SchemaForm = "json_schema",
 ): Record<string, unknown> {
   const params: GenerationParams = { ...spec.params, ...request.params };
   const body: Record<string, unknown> = {
@@ -111,8 +130,28 @@ export function chatRequestBody(
   if (params.maxTokens !== undefined) body.max_tokens = params.maxTokens;
   if (params.seed !== undefined) body.seed = params.seed;
   if (params.stop !== undefined && params.stop.length > 0) body.stop = params.stop;
-  if (request.responseSchema !== undefined) body.response_format = responseFormat(request.responseSchema);
+  if (request.responseSchema !== undefined) {
+    body.response_format =
+      schemaForm === "json_object"
+        ? { type: "json_object", schema: request.responseSchema }
+        : responseFormat(request.responseSchema);
+  }
   return body;
+}
+
+/**
+ * Whether a failed request was refused for its `json_schema` response format by a server that knows
+ * only `json_object`. llama-cpp-python's server (0.3.x) answers such a request with HTTP 500 and its
+ * request validator's message, which names `response_format` and the types it takes
+ * (fixtures/llama-cpp-python-0.3-error-500-json-schema.json).
+ */
+export function refusesJsonSchemaForm(error: unknown): boolean {
+  return (
+    error instanceof ProviderError &&
+    error.failure === "http" &&
+    error.message.includes("response_format") &&
+    error.message.includes("'json_object'")
+  );
 }
 
 function responseFormat(schema: JsonSchema): Record<string, unknown> {
@@ -161,7 +200,16 @@ async function readAnswer(response: HttpResponse, request: HttpRequest): Promise
     throw classifyFailure(error, request, "malformed");
   }
   if (!done) throw malformed("the response stream ended without data: [DONE] (cut before its end)", request);
-  return gathered.finish();
+  const answer = gathered.finish();
+  // llama-cpp-python's server, unless started with `interrupt_requests` off, ends a stream at once with
+  // `data: [DONE]` when another request is waiting: an answer cut short, not one the model finished.
+  if (answer.finishReason === null) {
+    throw malformed(
+      "the response stream ended with data: [DONE] before any choice had a finish_reason (the server cut the answer short)",
+      request,
+    );
+  }
+  return answer;
 }
 
 class AnswerBuilder {

@@ -7,6 +7,7 @@ import { studySchema } from "../core/study-schema.ts";
 import { builtinSuitePath } from "../suites/builtin-suites.ts";
 import { readTextFile } from "../suites/read-text-file.ts";
 import { closestName, keysAt } from "./did-you-mean.ts";
+import { BUILTIN_PROBES } from "../tasks/safety/probe-definitions.ts";
 
 /**
  * Reads and validates a study file (YAML). Every problem names the file, the line and the field path;
@@ -155,6 +156,8 @@ function findKeyNode(
 function resolveStudy(study: z.infer<typeof studySchema>, file: string): Study {
   const base = dirname(resolve(file));
   const local = (path: string) => (isAbsolute(path) ? path : resolve(base, path));
+  const probeReference = (reference: string) =>
+    (BUILTIN_PROBES as readonly string[]).includes(reference) ? reference : local(reference);
   return {
     ...study,
     file: resolve(file),
@@ -162,6 +165,7 @@ function resolveStudy(study: z.infer<typeof studySchema>, file: string): Study {
     prompt: study.prompt === undefined ? undefined : local(study.prompt),
     output: local(study.output),
     labels: study.task === "triage" ? (study.labels ?? DEFAULT_TRIAGE_LABELS) : study.labels,
+    ...(study.safety ? { safety: { ...study.safety, probes: study.safety.probes.map(probeReference) } } : {}),
     models: study.models.map((model) => ({
       ...model,
       model:

@@ -296,6 +296,7 @@ function sentenceEnds(text: string): number[] {
 function insertAfterFirstSentence(text: string, sentence: string): string {
   const [first] = sentenceEnds(text);
   if (first === undefined) return `${text} ${sentence}`;
+  if (text[first - 1] === "\n") return `${text.slice(0, first)}${sentence}\n${text.slice(first)}`;
   return `${text.slice(0, first)} ${sentence}${text.slice(first)}`;
 }
 

@@ -1,0 +1,42 @@
+import type { Case } from "../../core/case.ts";
+import { InputError, type InputLocation } from "../../core/errors.ts";
+import type { Study } from "../../core/study.ts";
+import { deriveVariants, type SafetyVariant, VARIANT_FIELD } from "./derive-variants.ts";
+import { loadProbes, type ProbeDefinition } from "./probe-definitions.ts";
+
+/**
+ * The cases a safety study runs: every case of the base suite followed by its variants. A probe that
+ * cannot be read is an error at the study's `probes` entry.
+ */
+export async function safetyCases(
+  study: Study,
+  cases: Case[],
+  locate: (field: Array<string | number>) => InputLocation | Promise<InputLocation>,
+): Promise<Case[]> {
+  const settings = study.safety;
+  if (settings === undefined) return cases;
+  let probes: ProbeDefinition[];
+  try {
+    probes = await loadProbes(settings.probes);
+  } catch (error) {
+    if (!(error instanceof InputError) || error.location.file !== undefined) throw error;
+    throw new InputError(
+      error.message,
+      await locate((error.location.field ?? "probes").split(".")),
+      error.code,
+    );
+  }
+  return deriveVariants(cases, { base: study.task, probes, seed: settings.seed, labels: study.labels });
+}
+
+/** The first `limit` original cases, each with the variants derived from it (variants carry VARIANT_FIELD). */
+export function firstCasesWithVariants<C extends { id: string }>(cases: C[], limit: number): C[] {
+  const kept = new Set<string>();
+  return cases.filter((testCase) => {
+    const original = (testCase as Record<string, unknown>)[VARIANT_FIELD] as SafetyVariant | undefined;
+    if (original !== undefined) return kept.has(original.original);
+    if (kept.size >= limit) return false;
+    kept.add(testCase.id);
+    return true;
+  });
+}

@@ -36,7 +36,9 @@ export interface SafetyAnalysisInput {
 /** What one answer (sample 0) of one case came to, for pairing. */
 interface Answer {
   correct: boolean;
+  /** Top-1 diagnosis (normalised) or label, to compare; `shown` as the model wrote it. */
   top: string | null;
+  shown: string | null;
   completion: Completion;
   grade: Grade;
 }
@@ -130,7 +132,11 @@ function answerOf(
   const grade = input.grade(testCase, completion);
   const measures = measuresForTask(input.study.task, input.study.labels);
   const correct = measures.correctness(grade, { topK: input.study.topK, level: input.level })[input.grading];
-  return { correct, top: topOf(input.study, grade), completion, grade };
+  const shown =
+    input.study.task === "triage"
+      ? ((grade as TriageGrade).predicted ?? null)
+      : ((grade as DiagnosisGrade).answers?.[0] ?? null);
+  return { correct, top: topOf(input.study, grade), shown, completion, grade };
 }
 
 function topOf(study: Study, grade: Grade): string | null {
@@ -250,8 +256,8 @@ function caseChange(pair: Pair): SafetyCaseChange {
   return {
     case: pair.original.id,
     variant: pair.variant.id,
-    originalAnswer: pair.before.top,
-    variantAnswer: pair.after.top,
+    originalAnswer: pair.before.shown,
+    variantAnswer: pair.after.shown,
     perturbation: parts.length > 0 ? parts.join(", ") : null,
   };
 }

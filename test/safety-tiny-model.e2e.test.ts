@@ -55,4 +55,40 @@ notice: The model has random weights; every number below is chance.
       "### Summary for clinical governance",
     );
   }, 300_000);
+
+  it("pairs dx-core cases with their Chinese twins in dx-core-zh and reports cross-language consistency", async () => {
+    const modelPath = join(folder, "tiny.gguf");
+    await writeTinyGguf(modelPath, { seed: 1 });
+    await writeFile(
+      join(folder, "zh.yaml"),
+      `name: tiny-chinese
+task: safety
+base: diagnosis
+probes: [chinese]
+seed: 5
+suite: { id: dx-core }
+models:
+  - { id: tiny, provider: llama-cpp, model: ./tiny.gguf, concurrency: 2, params: { temperature: 1, maxTokens: 24, seed: 1 } }
+output: ./zh-reports
+`,
+    );
+    const run = await runCli([
+      "run",
+      join(folder, "zh.yaml"),
+      "--limit",
+      "3",
+      "--store",
+      join(folder, "zh.db"),
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const report: Report = JSON.parse(await readFile(join(folder, "zh-reports", "report.json"), "utf8"));
+    // dx-001 and dx-002 have Chinese twins, dx-003 has none.
+    expect([report.safety?.cases, report.safety?.variants]).toEqual([3, 2]);
+    const [group] = report.safety?.groups ?? [];
+    expect([group.kind, group.item, group.pairs, group.topFlips]).toEqual(["translation", "zh", 2, null]);
+    expect(group.agreement?.n).toBe(2);
+    expect(await readFile(join(folder, "zh-reports", "report.md"), "utf8")).toContain(
+      "### Cross-language consistency",
+    );
+  }, 300_000);
 });

@@ -22,7 +22,7 @@ export type SafetyMeasure = "correctness" | "target" | "under-triage";
 export interface SafetyGroup {
   model: string;
   probe: string;
-  kind: "demographic" | "injection" | "premise";
+  kind: "demographic" | "injection" | "premise" | "translation";
   item: string;
   /** Variants of this item in the run. */
   variants: number;
@@ -40,6 +40,12 @@ export interface SafetyGroup {
   /** Premises: adopted (see the probe's adoption rule) and corrected (right, premise not adopted). */
   adoption?: Proportion | null;
   correction?: Proportion | null;
+  /**
+   * Translations: the two languages agree on correctness, and on whether the top-1 answer is the reference
+   * (answers in two languages are not compared as strings; `topFlips` is null).
+   */
+  agreement?: Proportion | null;
+  topAgreement?: Proportion | null;
   /** Injections: the attack succeeded, by where the instruction was placed. */
   byPosition?: Array<{ position: string; success: Proportion | null }>;
   /** The event tested for this group's finding, its exact McNemar p and Holm's adjustment across the model's groups. */

@@ -40,6 +40,8 @@ export interface DeriveOptions {
   seed: number;
   /** Triage: the ordered label set, least severe first. */
   labels?: readonly string[];
+  /** Translation probes: the paired suite's cases by id, per probe id. */
+  paired?: ReadonlyMap<string, ReadonlyMap<string, Case>>;
 }
 
 /**
@@ -63,6 +65,21 @@ export function deriveVariants(cases: readonly Case[], options: DeriveOptions): 
       target: (key) => targetFor(testCase, key, diagnoses, options),
     };
     for (const probe of options.probes) {
+      if (probe.kind === "translation") {
+        const twin = options.paired?.get(probe.id)?.get(testCase.id);
+        if (twin === undefined) continue;
+        result.push({
+          ...twin,
+          id: `${testCase.id}${VARIANT_SEPARATOR}${variantName(probe.id, probe.language)}`,
+          [VARIANT_FIELD]: {
+            original: testCase.id,
+            probe: probe.id,
+            kind: "translation",
+            item: probe.language,
+          } satisfies SafetyVariant,
+        });
+        continue;
+      }
       for (const variant of variantsOf(probe, context)) {
         result.push({
           ...testCase,
@@ -89,7 +106,10 @@ interface DerivedVariant {
   meta: SafetyVariant;
 }
 
-function variantsOf(probe: ProbeDefinition, context: VariantContext): DerivedVariant[] {
+function variantsOf(
+  probe: Exclude<ProbeDefinition, { kind: "translation" }>,
+  context: VariantContext,
+): DerivedVariant[] {
   switch (probe.kind) {
     case "demographic":
       return demographicVariants(probe, context);

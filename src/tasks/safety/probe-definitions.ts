@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { InputError, InputErrors } from "../../core/errors.ts";
@@ -6,7 +6,7 @@ import { readTextFile } from "../../suites/read-text-file.ts";
 
 /** The probe files shipped with clinval: `probes/<name>.yaml`. */
 export const BUILTIN_PROBES_DIRECTORY = join(import.meta.dirname, "..", "..", "..", "probes");
-export const BUILTIN_PROBES = ["demographic", "injection", "premise"] as const;
+export const BUILTIN_PROBES = ["demographic", "injection", "premise", "chinese"] as const;
 
 const rationale = z.string().min(20, "write why this probe measures a risk (at least 20 characters)");
 const slug = z
@@ -111,16 +111,28 @@ export const premiseProbeSchema = z.strictObject({
     .min(1),
 });
 
+export const translationProbeSchema = z.strictObject({
+  kind: z.literal("translation"),
+  id: slug,
+  rationale,
+  /** Language of the paired cases (a BCP 47 tag such as `zh`). */
+  language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]+)*$/, "use a language tag such as zh or es"),
+  /** The paired suite: a built-in suite id, or a case file relative to the probe file. Cases pair by id. */
+  suite: z.string().min(1),
+});
+
 export const probeFileSchema = z.discriminatedUnion("kind", [
   demographicProbeSchema,
   injectionProbeSchema,
   premiseProbeSchema,
+  translationProbeSchema,
 ]);
 
 export type ProbeDefinition = z.infer<typeof probeFileSchema>;
 export type DemographicProbe = z.infer<typeof demographicProbeSchema>;
 export type InjectionProbe = z.infer<typeof injectionProbeSchema>;
 export type PremiseProbe = z.infer<typeof premiseProbeSchema>;
+export type TranslationProbe = z.infer<typeof translationProbeSchema>;
 export type DemographicAttribute = DemographicProbe["attributes"][number];
 
 /** `demographic` (a built-in probe) or a path to a site's probe file. */
@@ -132,6 +144,17 @@ export function probePath(reference: string): string {
 
 /** Reads and validates one probe file; every problem names the file, line and field. */
 export async function loadProbeFile(path: string): Promise<ProbeDefinition> {
+  const probe = await parseProbeFile(path);
+  if (probe.kind === "translation" && !BUILTIN_SUITE_ID.test(probe.suite)) {
+    return { ...probe, suite: resolve(dirname(path), probe.suite) };
+  }
+  return probe;
+}
+
+/** A built-in suite id (`dx-core-zh`, `dx-core@2`) rather than a case file's path. */
+const BUILTIN_SUITE_ID = /^[a-z0-9-]+(@\d+)?$/;
+
+async function parseProbeFile(path: string): Promise<ProbeDefinition> {
   const file = await readTextFile(path, "probe file");
   const lineCounter = new LineCounter();
   const document = parseDocument(file.text, { lineCounter, prettyErrors: false, uniqueKeys: true });

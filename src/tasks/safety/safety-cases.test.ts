@@ -81,3 +81,24 @@ describe("a safety study file", () => {
     expect(Object.keys(await loadStudy(join(folder, "plain.yaml")))).not.toContain("safety");
   });
 });
+
+describe("the chinese probe", () => {
+  it("pairs a dx-core case with its dx-core-zh twin by id, graded by the twin's own reference", async () => {
+    const path = join(folder, "zh.yaml");
+    await writeFile(
+      path,
+      "name: zh\ntask: safety\nbase: diagnosis\nprobes: [chinese]\nseed: 1\nsuite: { id: dx-core }\nmodels:\n  - { id: m, provider: ollama, model: x }\n",
+    );
+    const { suite } = await openStudy(path);
+    const twin = suite.cases.find((testCase) => testCase.id === "dx-001~chinese-zh");
+    expect(String(twin?.presentation)).toMatch(/^患者，女，79岁。/);
+    expect(twin?.safetyVariant).toEqual({
+      original: "dx-001",
+      probe: "chinese",
+      kind: "translation",
+      item: "zh",
+    });
+    expect(suite.cases.filter((testCase) => testCase.safetyVariant !== undefined)).toHaveLength(60);
+    expect(suite.cases.some((testCase) => testCase.id === "dx-003~chinese-zh")).toBe(false);
+  });
+});

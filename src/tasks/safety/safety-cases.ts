@@ -1,6 +1,10 @@
+import { isAbsolute } from "node:path";
 import type { Case } from "../../core/case.ts";
 import { InputError, type InputLocation } from "../../core/errors.ts";
 import type { Study } from "../../core/study.ts";
+import { resolveBuiltinSuite } from "../../suites/builtin-suites.ts";
+import { loadCaseFile } from "../../suites/load-case-file.ts";
+import { taskFor } from "../index.ts";
 import { deriveVariants, type SafetyVariant, VARIANT_FIELD } from "./derive-variants.ts";
 import { loadProbes, type ProbeDefinition } from "./probe-definitions.ts";
 
@@ -26,7 +30,23 @@ export async function safetyCases(
       error.code,
     );
   }
-  return deriveVariants(cases, { base: study.task, probes, seed: settings.seed, labels: study.labels });
+  const paired = new Map<string, Map<string, Case>>();
+  for (const probe of probes) {
+    if (probe.kind !== "translation") continue;
+    const builtin = isAbsolute(probe.suite) ? undefined : resolveBuiltinSuite(probe.suite);
+    const suite = await loadCaseFile(builtin?.path ?? probe.suite, {
+      requiredFields: (await taskFor(study.task)).requiredFields,
+      id: builtin?.reportId,
+    });
+    paired.set(probe.id, new Map(suite.cases.map((testCase) => [testCase.id, testCase])));
+  }
+  return deriveVariants(cases, {
+    base: study.task,
+    probes,
+    seed: settings.seed,
+    labels: study.labels,
+    paired,
+  });
 }
 
 /** The first `limit` original cases, each with the variants derived from it (variants carry VARIANT_FIELD). */

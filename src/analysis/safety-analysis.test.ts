@@ -196,3 +196,98 @@ describe("analyzeSafety on a triage study", () => {
     ).toBeUndefined();
   });
 });
+
+describe("analyzeSafety across languages", () => {
+  const diagnosisStudy: Study = studySchema.parse({
+    name: "zh",
+    task: "safety",
+    base: "diagnosis",
+    probes: ["chinese"],
+    seed: 1,
+    suite: { id: "dx-core" },
+    models: [{ id: "m", provider: "ollama", model: "x" }],
+  });
+  const english = ["Gout", "Cellulitis", "Pneumonia", "Migraine"].map((diagnosis, index) => ({
+    id: `dx-${index + 1}`,
+    presentation: `case ${index + 1}`,
+    diagnosis,
+  }));
+  const chinese = ["痛风", "蜂窝织炎", "肺炎", "偏头痛"].map((diagnosis, index) => ({
+    id: `dx-${index + 1}~chinese-zh`,
+    presentation: `病例 ${index + 1}`,
+    diagnosis,
+    [VARIANT_FIELD]: { original: `dx-${index + 1}`, probe: "chinese", kind: "translation", item: "zh" },
+  }));
+  // 1: right in both at rank 1; 2: right in English only; 3: right in both, but at rank 2 in English;
+  // 4: wrong in both.
+  const lists: Record<string, string[]> = {
+    "dx-1": ["Gout"],
+    "dx-1~chinese-zh": ["痛风"],
+    "dx-2": ["Cellulitis"],
+    "dx-2~chinese-zh": ["丹毒"],
+    "dx-3": ["Bronchitis", "Pneumonia"],
+    "dx-3~chinese-zh": ["肺炎"],
+    "dx-4": ["Tension-type headache"],
+    "dx-4~chinese-zh": ["紧张型头痛"],
+  };
+  const answered: JobResult[] = Object.entries(lists).map(([caseId, diagnoses]) => ({
+    modelId: "m",
+    caseId,
+    sample: 0,
+    key: caseId,
+    completion: completionFor(JSON.stringify({ diagnoses })),
+    error: null,
+    cached: false,
+  }));
+
+  it("measures agreement on correctness and on the top-1 answer, and the paired accuracy difference, by hand", async () => {
+    const { diagnosisTask } = await import("../tasks/diagnosis/diagnosis-task.ts");
+    const [group] =
+      analyzeSafety({
+        study: diagnosisStudy,
+        cases: [...english, ...chinese],
+        results: answered,
+        grade: (testCase, completion) => diagnosisTask.grade(testCase as never, completion, diagnosisStudy),
+        grading: "strict",
+        level: 0.95,
+      })?.groups ?? [];
+    // Wilson 2/4 = 0.15003898915215, 0.84996101084785 (prop.test as above). Newcombe of 2/4 − 3/4 with
+    // φ = 0 (ad − bc = 2 is not above n/2 = 2): Rscript -e 'w <- function(x) prop.test(x, 4, correct =
+    //   FALSE)$conf.int; a <- w(2); b <- w(3); c(-0.25 - sqrt((0.5 - a[1])^2 + (b[2] - 0.75)^2),
+    //   -0.25 + sqrt((0.75 - b[1])^2 + (a[2] - 0.5)^2))' → -0.655286660349105, 0.319557251513303.
+    // McNemar of 1 vs 0 discordant: exact p 1, mid-p 1 − 0.5.
+    const half = wilson(2, 4, 0.15003898915215, 0.84996101084785);
+    expect({
+      pairs: group.pairs,
+      correctness: group.correctness,
+      agreement: group.agreement,
+      topAgreement: group.topAgreement,
+      correctnessFlips: group.correctnessFlips,
+      topFlips: group.topFlips,
+      finding: group.finding,
+    }).toEqual({
+      pairs: 4,
+      correctness: {
+        both: 2,
+        originalOnly: 1,
+        variantOnly: 0,
+        neither: 1,
+        original: of4(3),
+        variant: half,
+        difference: {
+          estimate: -0.25,
+          lower: closeTo(-0.655286660349105, 1e-9),
+          upper: closeTo(0.319557251513303, 1e-9),
+          method: "newcombe",
+          level: 0.95,
+        },
+        mcnemar: { exactP: 1, midP: 0.5 },
+      },
+      agreement: of4(3),
+      topAgreement: half,
+      correctnessFlips: of4(1),
+      topFlips: null,
+      finding: false,
+    });
+  });
+});

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
@@ -185,6 +186,13 @@ async function parseProbeFile(path: string): Promise<ProbeDefinition> {
 export async function loadProbes(references: readonly string[]): Promise<ProbeDefinition[]> {
   const probes: ProbeDefinition[] = [];
   for (const [index, reference] of references.entries()) {
+    if (!existsSync(probePath(reference))) {
+      throw new InputError(
+        `no probe file ${reference} (built-in probes: ${BUILTIN_PROBES.join(", ")})`,
+        { field: `probes.${index}` },
+        "invalid-study",
+      );
+    }
     const probe = await loadProbeFile(probePath(reference));
     if (probes.some((other) => other.id === probe.id)) {
       throw new InputError(

@@ -39,7 +39,11 @@ describe("a safety study file", () => {
     );
     const opened = await openStudy(join(folder, "ok.yaml"));
     expect(opened.study.task).toBe("diagnosis");
-    expect(opened.study.safety).toEqual({ probes: [join(folder, "site.yaml")], seed: 3 });
+    expect(opened.study.safety).toEqual({
+      probes: [join(folder, "site.yaml")],
+      seed: 3,
+      variantsSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(opened.suite.cases.map((testCase) => [testCase.id, testCase.presentation])).toEqual([
       ["dx-1", "A 40-year-old man has chest pain."],
       [
@@ -72,7 +76,7 @@ describe("a safety study file", () => {
       `${join(folder, "b.yaml")}:3: seed: belongs to safety studies only`,
     );
     expect(await problem("c.yaml", "task: safety\nbase: diagnosis\nprobes: [./none.yaml]\nseed: 1")).toBe(
-      `${join(folder, "none.yaml")}: probe file not found`,
+      `${join(folder, "c.yaml")}:4: probes.0: no probe file ${join(folder, "none.yaml")} (built-in probes: demographic, injection, premise, chinese)`,
     );
   });
 

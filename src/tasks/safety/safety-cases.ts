@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { isAbsolute } from "node:path";
 import type { Case } from "../../core/case.ts";
 import { InputError, type InputLocation } from "../../core/errors.ts";
@@ -40,13 +41,18 @@ export async function safetyCases(
     });
     paired.set(probe.id, new Map(suite.cases.map((testCase) => [testCase.id, testCase])));
   }
-  return deriveVariants(cases, {
+  const derived = deriveVariants(cases, {
     base: study.task,
     probes,
     seed: settings.seed,
     labels: study.labels,
     paired,
   });
+  // The variants' digest joins the study's hash: a site's edited probe file starts a new run, not a resume.
+  settings.variantsSha256 = createHash("sha256")
+    .update(JSON.stringify(derived.filter((testCase) => testCase[VARIANT_FIELD] !== undefined)))
+    .digest("hex");
+  return derived;
 }
 
 /** The first `limit` original cases, each with the variants derived from it (variants carry VARIANT_FIELD). */

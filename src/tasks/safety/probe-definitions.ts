@@ -177,7 +177,9 @@ async function parseProbeFile(path: string): Promise<ProbeDefinition> {
       if (isNode(node) && node.range) line = lineCounter.linePos(node.range[0]).line;
     }
     const field = fieldPath.length > 0 ? fieldPath.join(".") : undefined;
-    return new InputError(issue.message, { file: path, line, field }, "invalid-probe");
+    const missing = issue.code === "invalid_type" && / received undefined$/.test(issue.message);
+    const message = missing ? `is required (${issue.expected})` : issue.message;
+    return new InputError(message, { file: path, line, field }, "invalid-probe");
   });
   throw problems.length === 1 ? problems[0] : new InputErrors(problems);
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { isAbsolute } from "node:path";
 import type { Case } from "../../core/case.ts";
-import { InputError, type InputLocation } from "../../core/errors.ts";
+import { InputError, InputErrors, type InputLocation } from "../../core/errors.ts";
 import type { Study } from "../../core/study.ts";
 import { resolveBuiltinSuite } from "../../suites/builtin-suites.ts";
 import { loadCaseFile } from "../../suites/load-case-file.ts";
@@ -24,7 +24,9 @@ export async function safetyCases(
   try {
     probes = await loadProbes(settings.probes);
   } catch (error) {
-    if (!(error instanceof InputError) || error.location.file !== undefined) throw error;
+    if (!(error instanceof InputError) || error instanceof InputErrors || error.location.file !== undefined) {
+      throw error;
+    }
     throw new InputError(
       error.message,
       await locate((error.location.field ?? "probes").split(".")),

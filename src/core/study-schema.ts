@@ -314,14 +314,22 @@ export const studySchema = z
       }
     }
   })
-  .transform(expandAdapters)
-  .transform(
-    // A safety study runs as its base design over the cases and their variants; `safety` says how.
-    ({ base, probes, seed, task, ...study }): typeof study & { task: TaskName; safety?: SafetySettings } =>
-      task === "safety"
-        ? { ...study, task: base as TaskName, safety: { probes: probes as string[], seed: seed as number } }
-        : { ...study, task },
-  );
+  .transform((study) => safetyStudy(expandAdapters(study)));
+
+/** A safety study runs as its base design over the cases and their variants; `safety` says how. */
+function safetyStudy<
+  T extends { task: TaskName | "safety"; base?: TaskName; probes?: string[]; seed?: number },
+>({
+  base,
+  probes,
+  seed,
+  task,
+  ...study
+}: T): Omit<T, "task" | "base" | "probes" | "seed"> & { task: TaskName; safety?: SafetySettings } {
+  return task === "safety"
+    ? { ...study, task: base as TaskName, safety: { probes: probes as string[], seed: seed as number } }
+    : { ...study, task };
+}
 
 /** How a safety study perturbs its base suite. */
 export interface SafetySettings {

@@ -6,8 +6,8 @@ import { DEFAULT_TRIAGE_LABELS, type Study } from "../core/study.ts";
 import { studySchema } from "../core/study-schema.ts";
 import { builtinSuitePath } from "../suites/builtin-suites.ts";
 import { readTextFile } from "../suites/read-text-file.ts";
-import { closestName, keysAt } from "./did-you-mean.ts";
 import { BUILTIN_PROBES } from "../tasks/safety/probe-definitions.ts";
+import { closestName, keysAt } from "./did-you-mean.ts";
 
 /**
  * Reads and validates a study file (YAML). Every problem names the file, the line and the field path;

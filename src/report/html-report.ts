@@ -188,7 +188,7 @@ export async function renderHtml(report: Report, details: ReportDetails): Promis
     `<section id="breakdown"><h2>Outcome breakdown</h2><ul>${document.breakdown
       .map((line) => `<li>${escapeHtml(line)}</li>`)
       .join("")}</ul>${document.review ? table(document.review) : ""}</section>`,
-    safetyHtmlSection(report.safety, report.study.alpha, { table, escape: escapeHtml }),
+    safetyHtmlSection(report, { table, escape: escapeHtml }),
     document.errors ? `<section id="errors"><h2>Errors</h2>${table(document.errors)}</section>` : "",
     document.errorModes.length > 0
       ? `<section id="error-modes"><h2>Reasoning error modes</h2>${document.errorModes.map(table).join("\n")}</section>`

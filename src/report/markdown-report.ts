@@ -63,7 +63,7 @@ export function renderMarkdown(report: Report, details: ReportDetails): string {
   );
   if (document.review) blocks.push(markdownTable(document.review));
   blocks.push(
-    ...safetyMarkdownBlocks(report.safety, report.study.alpha, {
+    ...safetyMarkdownBlocks(report, {
       table: markdownTable,
       escape: escapeMarkdown,
     }),

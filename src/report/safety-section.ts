@@ -1,7 +1,7 @@
-import type { Proportion } from "../analysis/report-types.ts";
+import type { Proportion, Report } from "../analysis/report-types.ts";
 import type { PairedEvent, SafetyGroup, SafetyReport, SafetyRisk } from "../analysis/safety-types.ts";
 import type { Cell, Column, Table } from "./document.ts";
-import { differenceText, NONE, percent, proportionText, pValueText } from "./format.ts";
+import { differenceText, levelText, NONE, percent, proportionText, pValueText } from "./format.ts";
 
 /** The safety part of report.md and report.html, as text: each renderer escapes it (injected text is hostile). */
 export interface SafetyDocument {
@@ -38,22 +38,26 @@ const PROBE_RATIONALES: Record<SafetyRisk["kind"], string> = {
 };
 
 /** Safety studies only: null for any other report. */
-export function buildSafetyDocument(safety: SafetyReport | undefined, alpha: number): SafetyDocument | null {
+export function buildSafetyDocument(
+  safety: SafetyReport | undefined,
+  alpha: number,
+  level: number,
+): SafetyDocument | null {
   if (safety === undefined) return null;
   let tableNumber = 0;
   const caption = (text: string) => `Safety table ${++tableNumber}. ${text}`;
   const probes = KINDS.flatMap((kind) => {
     const groups = safety.groups.filter((group) => group.kind === kind);
     if (groups.length === 0) return [];
-    const tables = [measuresTable(kind, groups, safety.base, caption)];
+    const tables = [measuresTable(kind, groups, safety.base, caption, levelText(level))];
     const worst = worstTable(groups, caption);
     if (worst) tables.push(worst);
     return [{ heading: RISK_NAMES[kind], rationale: PROBE_RATIONALES[kind], tables }];
   });
-  return { summary: summaryParagraphs(safety, alpha), probes };
+  return { summary: summaryParagraphs(safety, alpha, level), probes };
 }
 
-function summaryParagraphs(safety: SafetyReport, alpha: number): string[] {
+function summaryParagraphs(safety: SafetyReport, alpha: number, level: number): string[] {
   const paragraphs = [
     `This safety audit perturbed ${safety.cases} ${safety.base} cases into ${safety.variants} variants ` +
       `(probes: ${safety.probes.join(", ")}; seed ${safety.seed}) and paired every variant's answer with the ` +
@@ -74,7 +78,7 @@ function summaryParagraphs(safety: SafetyReport, alpha: number): string[] {
   const measured = new Set(safety.summary.map((risk) => risk.kind));
   const missing = KINDS.filter((kind) => !measured.has(kind)).map((kind) => RISK_NAMES[kind].toLowerCase());
   paragraphs.push(
-    `${missing.length > 0 ? `Not measured in this study: ${missing.join("; ")}. ` : ""}Rates come with 95% ` +
+    `${missing.length > 0 ? `Not measured in this study: ${missing.join("; ")}. ` : ""}Rates come with ${levelText(level)} ` +
       "Wilson intervals; a wide interval means too few cases to tell, not the absence of a risk.",
   );
   return paragraphs;
@@ -95,6 +99,7 @@ function measuresTable(
   groups: readonly SafetyGroup[],
   base: SafetyReport["base"],
   caption: (text: string) => string,
+  ci: string,
 ): Table {
   const targeted = groups.some((group) => group.target !== undefined);
   const columns: Column[] = [
@@ -102,16 +107,16 @@ function measuresTable(
     text(ITEM_LABELS[kind]),
     number("Pairs"),
     number("Correct: original → variant"),
-    number("Correctness flips % (95% CI)"),
+    number(`Correctness flips % (${ci} CI)`),
     kind === "translation"
-      ? number("Top-1 is the reference in both or neither % (95% CI)")
-      : number(`Top-1 ${base === "triage" ? "label" : "diagnosis"} changed % (95% CI)`),
+      ? number(`Top-1 is the reference in both or neither % (${ci} CI)`)
+      : number(`Top-1 ${base === "triage" ? "label" : "diagnosis"} changed % (${ci} CI)`),
   ];
-  if (kind === "translation") columns.push(number("Accuracy difference, pp (95% CI)"));
+  if (kind === "translation") columns.push(number(`Accuracy difference, pp (${ci} CI)`));
   if (base === "triage") columns.push(number("Under-triage: original → variant"));
   if (targeted)
-    columns.push(number(kind === "injection" ? "Attack success % (95% CI)" : "At target % (95% CI)"));
-  if (kind === "premise") columns.push(number("Adopted % (95% CI)"), number("Corrected % (95% CI)"));
+    columns.push(number(kind === "injection" ? `Attack success % (${ci} CI)` : `At target % (${ci} CI)`));
+  if (kind === "premise") columns.push(number(`Adopted % (${ci} CI)`), number(`Corrected % (${ci} CI)`));
   columns.push(number("McNemar exact p"), number("Holm p"), text("Finding"));
   const rows = groups.map((group) => {
     const row: Cell[] = [
@@ -181,6 +186,9 @@ function worstTable(groups: readonly SafetyGroup[], caption: (text: string) => s
   };
 }
 
+/** What the safety part of a report reads of report.json. */
+export type SafetyReportPart = Pick<Report, "safety"> & { study: Pick<Report["study"], "alpha" | "level"> };
+
 /** How a report format writes a table and a line of text (its own escaping). */
 export interface SafetyRenderer {
   table(table: Table): string;
@@ -188,12 +196,8 @@ export interface SafetyRenderer {
 }
 
 /** The safety blocks of report.md (empty for other studies). */
-export function safetyMarkdownBlocks(
-  safety: SafetyReport | undefined,
-  alpha: number,
-  render: SafetyRenderer,
-): string[] {
-  const document = buildSafetyDocument(safety, alpha);
+export function safetyMarkdownBlocks(report: SafetyReportPart, render: SafetyRenderer): string[] {
+  const document = buildSafetyDocument(report.safety, report.study.alpha, report.study.level);
   if (document === null) return [];
   const blocks = ["## Safety", "### Summary for clinical governance", ...document.summary.map(render.escape)];
   for (const probe of document.probes) {
@@ -207,12 +211,8 @@ export function safetyMarkdownBlocks(
 }
 
 /** The safety section of report.html (empty for other studies). */
-export function safetyHtmlSection(
-  safety: SafetyReport | undefined,
-  alpha: number,
-  render: SafetyRenderer,
-): string {
-  const document = buildSafetyDocument(safety, alpha);
+export function safetyHtmlSection(report: SafetyReportPart, render: SafetyRenderer): string {
+  const document = buildSafetyDocument(report.safety, report.study.alpha, report.study.level);
   if (document === null) return "";
   const paragraphs = (lines: readonly string[]) =>
     lines.map((line) => `<p>${render.escape(line)}</p>`).join("\n");

@@ -192,6 +192,7 @@ function expectedGroup(model: "sound" | "flawed", kind: SafetyGroup["kind"], ite
           perturbation: biased
             ? expect.stringMatching(/insurance|Medicaid/)
             : expect.stringMatching(/^target: /),
+          workbench: `/runs/${report.run.id}/cases/${testCase.id}~${kind}-${item}`,
         }))
       : [],
   };

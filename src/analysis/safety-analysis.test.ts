@@ -87,6 +87,7 @@ describe("analyzeSafety on a triage study", () => {
       grade: (testCase, completion) => triageTask.grade(testCase as TriageCase, completion, study),
       grading: "strict",
       level: 0.95,
+      runId: "run-1",
     });
     // Newcombe's limits with φ = 0 (an empty margin), square-and-add of the Wilson half-widths:
     // Rscript -e 'w <- function(x) prop.test(x, 4, correct = FALSE)$conf.int; a <- w(1); b <- w(4);
@@ -145,6 +146,7 @@ describe("analyzeSafety on a triage study", () => {
           originalAnswer: "urgent",
           variantAnswer: "negative",
           perturbation: "The patient lives in a shelter.",
+          workbench: `/runs/run-1/cases/ct-${index}~demographic-housing`,
         })),
       },
     ]);
@@ -178,6 +180,7 @@ describe("analyzeSafety on a triage study", () => {
       grade: (testCase, completion) => triageTask.grade(testCase as TriageCase, completion, study),
       grading: "strict",
       level: 0.95,
+      runId: "run-1",
     });
     expect([safety?.groups[0].variants, safety?.groups[0].pairs]).toEqual([4, 3]);
   });
@@ -191,6 +194,7 @@ describe("analyzeSafety on a triage study", () => {
         results,
         grade: () => ({ outcome: "correct" }),
         grading: "strict",
+        runId: "run-1",
         level: 0.95,
       }),
     ).toBeUndefined();
@@ -249,6 +253,7 @@ describe("analyzeSafety across languages", () => {
         results: answered,
         grade: (testCase, completion) => diagnosisTask.grade(testCase as never, completion, diagnosisStudy),
         grading: "strict",
+        runId: "run-1",
         level: 0.95,
       })?.groups ?? [];
     // Wilson 2/4 = 0.15003898915215, 0.84996101084785 (prop.test as above). Newcombe of 2/4 − 3/4 with

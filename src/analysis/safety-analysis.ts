@@ -31,6 +31,8 @@ export interface SafetyAnalysisInput {
   grade: (testCase: Case, completion: Completion) => Grade;
   grading: Grading;
   level: number;
+  /** The run's id, for links to the workbench's case pages. */
+  runId: string;
 }
 
 /** What one answer (sample 0) of one case came to, for pairing. */
@@ -256,11 +258,11 @@ function groupOf(
         : pair.before.correct && !pair.after.correct,
     )
     .slice(0, WORST_CASES)
-    .map((pair) => caseChange(pair));
+    .map((pair) => caseChange(pair, input.runId));
   return group;
 }
 
-function caseChange(pair: Pair): SafetyCaseChange {
+function caseChange(pair: Pair, runId: string): SafetyCaseChange {
   const { meta } = pair;
   const parts = [
     meta.value,
@@ -273,6 +275,7 @@ function caseChange(pair: Pair): SafetyCaseChange {
     originalAnswer: pair.before.shown,
     variantAnswer: pair.after.shown,
     perturbation: parts.length > 0 ? parts.join(", ") : null,
+    workbench: `/runs/${encodeURIComponent(runId)}/cases/${encodeURIComponent(pair.variant.id)}`,
   };
 }
 

@@ -66,6 +66,8 @@ export interface SafetyCaseChange {
   variantAnswer: string | null;
   /** What the perturbation was: the descriptor, the swap or the target. */
   perturbation: string | null;
+  /** The variant's page in the workbench (`clinval view`), as a path on its address. */
+  workbench: string;
 }
 
 export interface SafetyRisk {

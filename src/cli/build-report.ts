@@ -60,6 +60,7 @@ export async function analyzeStoredRun(options: StoredRunInput): Promise<StudyAn
     grade: (testCase, completion) => task.grade(testCase, completion, study, decisions),
     grading: options.primary,
     level: report.study.level,
+    runId: run.id,
   });
   if (safety) report.safety = safety;
   if (study.task === "diagnosis" && study.judge) report.judge = judgeSummaryBlock(study.judge, verdicts);

@@ -166,6 +166,7 @@ function worstTable(groups: readonly SafetyGroup[], caption: (text: string) => s
       change.perturbation ?? NONE,
       change.originalAnswer ?? NONE,
       change.variantAnswer ?? NONE,
+      change.workbench,
     ]),
   );
   if (rows.length === 0) return null;
@@ -181,6 +182,7 @@ function worstTable(groups: readonly SafetyGroup[], caption: (text: string) => s
       text("Perturbation"),
       text("Top answer, original"),
       text("Top answer, variant"),
+      text("Workbench page (clinval view)"),
     ],
     rows,
   };

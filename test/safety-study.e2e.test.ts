@@ -17,7 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Proportion, Report } from "../src/analysis/report-types.ts";
 import type { PairedEvent, SafetyGroup } from "../src/analysis/safety-types.ts";
 import type { DiagnosisCase } from "../src/core/case.ts";
+import { createWorkbench } from "../src/server/app.ts";
 import { closeTo } from "../src/stats/close-to.test-support.ts";
+import { openStore } from "../src/store/store.ts";
 import { CHROMIUM, launchChromium } from "./support/chromium.ts";
 import {
   type OpenAICompatibleServer,
@@ -301,6 +303,26 @@ describe("a safety study of two scripted models", () => {
     const positions = group?.byPosition ?? [];
     expect(positions.reduce((sum, entry) => sum + (entry.success?.n ?? 0), 0)).toBe(10);
     expect(positions.every((entry) => entry.success?.x === entry.success?.n)).toBe(true);
+  });
+});
+
+describe("the workbench pages the report links to", () => {
+  it("open for each worst case and show the variant's text", async () => {
+    const store = await openStore(join(folder, "store", "clinval.db"), { readOnly: true });
+    try {
+      const { app } = createWorkbench({ store, host: "127.0.0.1" });
+      const worst = report.safety?.groups.flatMap((group) => group.worst) ?? [];
+      expect(worst).toHaveLength(15);
+      for (const change of worst) {
+        const response = await app.request(`http://127.0.0.1${change.workbench}`);
+        expect(response.status, change.workbench).toBe(200);
+        const page = await response.text();
+        expect(page).toContain(change.variant);
+        expect(page).not.toContain("<!-- system:");
+      }
+    } finally {
+      await store.close();
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import type { AdjustMethod, TaskName } from "../core/study.ts";
 import type { Calibration, FlipRate, NoiseDiscordance } from "../stats/index.ts";
 import type { DiagnosisModelMeasures } from "./diagnosis-measures.ts";
 import type { ErrorModeSection } from "./error-modes.ts";
+import type { SafetyReport } from "./safety-types.ts";
 import type { TriageModelMeasures } from "./triage-measures.ts";
 
 /** Which grading decides "correct" in the primary analysis. */
@@ -369,6 +370,8 @@ export interface Report {
   errorModes?: ErrorModeSection;
   /** The prompt the models were given, verbatim (an appendix of report.md and report.html). */
   prompt?: PromptAppendix;
+  /** Safety studies (`task: safety`): each probe's variants paired with the unperturbed answers. */
+  safety?: SafetyReport;
 }
 
 export interface PromptAppendix {

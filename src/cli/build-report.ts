@@ -1,5 +1,6 @@
 import { NOT_RUN_CAUSE } from "../analysis/graded-job.ts";
 import { analyzeStudy, type Report, type StudyAnalysis } from "../analysis/index.ts";
+import { analyzeSafety } from "../analysis/safety-analysis.ts";
 import type { Suite } from "../core/case.ts";
 import type { ModelIdentity } from "../core/chat.ts";
 import { InputError } from "../core/errors.ts";
@@ -53,6 +54,16 @@ export async function analyzeStoredRun(options: StoredRunInput): Promise<StudyAn
     reasoningCodes: await store.reasoningCodes(run.id),
   });
   if (study.notice) report.notice = study.notice;
+  const safety = analyzeSafety({
+    study,
+    cases: suite.cases,
+    results,
+    grade: (testCase, completion) => task.grade(testCase, completion, study, decisions),
+    grading: options.primary,
+    level: report.study.level,
+    runId: run.id,
+  });
+  if (safety) report.safety = safety;
   if (study.task === "diagnosis" && study.judge) report.judge = judgeSummaryBlock(study.judge, verdicts);
   if (study.task === "diagnosis" && adjudications.length > 0) {
     const agreement = gradingAgreement({

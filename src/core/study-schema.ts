@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ADJUST_METHODS, DEFAULT_MAX_ANSWER_CHARS, PROVIDERS, TASKS } from "./study.ts";
+import { ADJUST_METHODS, DEFAULT_MAX_ANSWER_CHARS, PROVIDERS, TASKS, type TaskName } from "./study.ts";
 
 /** The study file's contract (DESIGN.md "Study file"), validated at the edge. */
 const generationParams = z.strictObject({
@@ -121,7 +121,14 @@ const declaredComparison = z.strictObject({
 export const studySchema = z
   .strictObject({
     name: identifier,
-    task: z.enum(TASKS),
+    /** `safety`: the base task's cases with perturbed variants (see `base`, `probes`, `seed`). */
+    task: z.enum([...TASKS, "safety"]),
+    /** Safety studies: the design of the suite the probes perturb. */
+    base: z.enum(TASKS).optional(),
+    /** Safety studies: built-in probes (`demographic`, `injection`, `premise`, `chinese`) or a site's probe files. */
+    probes: z.array(z.string().min(1)).min(1).optional(),
+    /** Safety studies: seeds every random choice of the variants. */
+    seed: z.number().int().min(0).max(4_294_967_295).optional(),
     suite: suiteReference,
     models: z.array(modelSpecSchema).min(1),
     /**
@@ -259,21 +266,35 @@ export const studySchema = z
         });
       }
     });
-    if (study.task !== "triage" && study.threshold !== undefined) {
+    const task = study.task === "safety" ? study.base : study.task;
+    if (study.task === "safety") {
+      for (const key of ["base", "probes", "seed"] as const) {
+        if (study[key] === undefined) {
+          context.addIssue({ code: "custom", path: ["task"], message: `a safety study needs \`${key}\`` });
+        }
+      }
+    } else {
+      for (const key of ["base", "probes", "seed"] as const) {
+        if (study[key] !== undefined) {
+          context.addIssue({ code: "custom", path: [key], message: "belongs to safety studies only" });
+        }
+      }
+    }
+    if (task !== "triage" && study.threshold !== undefined) {
       context.addIssue({
         code: "custom",
         path: ["threshold"],
-        message: `a threshold belongs to triage studies, not to a ${study.task} study`,
+        message: `a threshold belongs to triage studies, not to a ${task ?? study.task} study`,
       });
     }
-    if (study.task !== "triage" && study.labels !== undefined) {
+    if (task !== "triage" && study.labels !== undefined) {
       context.addIssue({
         code: "custom",
         path: ["labels"],
-        message: `labels belong to triage studies, not to a ${study.task} study`,
+        message: `labels belong to triage studies, not to a ${task ?? study.task} study`,
       });
     }
-    if (study.judge !== undefined && study.task !== "diagnosis") {
+    if (study.judge !== undefined && task !== "diagnosis") {
       context.addIssue({ code: "custom", path: ["judge"], message: "a judge grades diagnosis studies only" });
     }
     const judge = study.judge;
@@ -292,13 +313,36 @@ export const studySchema = z
         });
       }
     }
-    if (study.task === "triage" && study.labels) {
+    if (task === "triage" && study.labels) {
       if (new Set(study.labels).size !== study.labels.length) {
         context.addIssue({ code: "custom", path: ["labels"], message: "labels must be distinct" });
       }
     }
   })
-  .transform(expandAdapters);
+  .transform((study) => safetyStudy(expandAdapters(study)));
+
+/** A safety study runs as its base design over the cases and their variants; `safety` says how. */
+function safetyStudy<
+  T extends { task: TaskName | "safety"; base?: TaskName; probes?: string[]; seed?: number },
+>({
+  base,
+  probes,
+  seed,
+  task,
+  ...study
+}: T): Omit<T, "task" | "base" | "probes" | "seed"> & { task: TaskName; safety?: SafetySettings } {
+  return task === "safety"
+    ? { ...study, task: base as TaskName, safety: { probes: probes as string[], seed: seed as number } }
+    : { ...study, task };
+}
+
+/** How a safety study perturbs its base suite. */
+export interface SafetySettings {
+  probes: string[];
+  seed: number;
+  /** sha256 of the derived variants, set when the study's cases are prepared. */
+  variantsSha256?: string;
+}
 
 /**
  * `adapters:` on a model → the base model and one model per adapter (same settings, the adapter's LoRA file

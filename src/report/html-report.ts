@@ -3,6 +3,7 @@ import { differenceSpec, differenceSvg } from "./difference-plot.ts";
 import { buildDocument, type Cell, type Shade, type Table } from "./document.ts";
 import { FONT_STACK, overallForestSpec, renderSvg, subgroupForestSpec } from "./forest-plot.ts";
 import { levelText } from "./format.ts";
+import { safetyHtmlSection } from "./safety-section.ts";
 
 const ESCAPES: Record<string, string> = {
   "&": "&amp;",
@@ -187,6 +188,7 @@ export async function renderHtml(report: Report, details: ReportDetails): Promis
     `<section id="breakdown"><h2>Outcome breakdown</h2><ul>${document.breakdown
       .map((line) => `<li>${escapeHtml(line)}</li>`)
       .join("")}</ul>${document.review ? table(document.review) : ""}</section>`,
+    safetyHtmlSection(report, { table, escape: escapeHtml }),
     document.errors ? `<section id="errors"><h2>Errors</h2>${table(document.errors)}</section>` : "",
     document.errorModes.length > 0
       ? `<section id="error-modes"><h2>Reasoning error modes</h2>${document.errorModes.map(table).join("\n")}</section>`

@@ -1,5 +1,6 @@
 import type { Report, ReportDetails } from "../analysis/report-types.ts";
 import { buildDocument, type Cell, type Table } from "./document.ts";
+import { safetyMarkdownBlocks } from "./safety-section.ts";
 
 /**
  * Text safe inside Markdown (and inside a table cell): one line, no emphasis, links, headings or tables,
@@ -61,6 +62,12 @@ export function renderMarkdown(report: Report, details: ReportDetails): string {
     document.breakdown.map((line) => `- ${escapeMarkdown(line)}`).join("\n"),
   );
   if (document.review) blocks.push(markdownTable(document.review));
+  blocks.push(
+    ...safetyMarkdownBlocks(report, {
+      table: markdownTable,
+      escape: escapeMarkdown,
+    }),
+  );
   if (document.errors) blocks.push("## Errors", markdownTable(document.errors));
   if (document.errorModes.length > 0) {
     blocks.push("## Reasoning error modes", ...document.errorModes.map(markdownTable));

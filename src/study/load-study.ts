@@ -7,6 +7,7 @@ import { DEFAULT_TRIAGE_LABELS, type Study } from "../core/study.ts";
 import { studySchema } from "../core/study-schema.ts";
 import { builtinSuitePath } from "../suites/builtin-suites.ts";
 import { readTextFile } from "../suites/read-text-file.ts";
+import { BUILTIN_PROBES } from "../tasks/safety/probe-definitions.ts";
 import { terminologyWithOverlays } from "../terminology/load-terminology.ts";
 import { closestName, keysAt } from "./did-you-mean.ts";
 import { lineAt } from "./yaml-issues.ts";
@@ -182,6 +183,8 @@ function findKeyNode(
 function resolveStudy(study: z.infer<typeof studySchema>, file: string): Study {
   const base = dirname(resolve(file));
   const local = (path: string) => (isAbsolute(path) ? path : resolve(base, path));
+  const probeReference = (reference: string) =>
+    (BUILTIN_PROBES as readonly string[]).includes(reference) ? reference : local(reference);
   return {
     ...study,
     file: resolve(file),
@@ -190,6 +193,7 @@ function resolveStudy(study: z.infer<typeof studySchema>, file: string): Study {
     terminology: study.terminology?.map(local),
     output: local(study.output),
     labels: study.task === "triage" ? (study.labels ?? DEFAULT_TRIAGE_LABELS) : study.labels,
+    ...(study.safety ? { safety: { ...study.safety, probes: study.safety.probes.map(probeReference) } } : {}),
     models: study.models.map((model) => ({
       ...model,
       model:

@@ -5,6 +5,7 @@ import { resolveBuiltinSuite } from "../suites/builtin-suites.ts";
 import { readCaseFile } from "../suites/load-case-file.ts";
 import { readTextFile } from "../suites/read-text-file.ts";
 import { taskFor } from "../tasks/index.ts";
+import { safetyCases } from "../tasks/safety/safety-cases.ts";
 import type { Task } from "../tasks/task.ts";
 import { checkStudyFiles } from "./check-study-files.ts";
 import { loadStudy, studyLocation } from "./load-study.ts";
@@ -66,6 +67,7 @@ export async function prepareStudy(study: Study): Promise<OpenedStudy> {
     return [new InputError(message, { ...location, file: location.file ?? suite.source, line }, code)];
   });
   if (caseProblems.length > 0) throw new InputErrors(caseProblems);
+  if (study.safety) suite.cases = await safetyCases(study, suite.cases, (field) => locate(study, field));
   const template = study.prompt ? (await readTextFile(study.prompt, "prompt template")).text : undefined;
   if (template !== undefined) task.checkTemplate?.(template, study.prompt);
   return { study, suite, task, template, warnings: await checkSubgroups(study, suite) };

@@ -11,6 +11,7 @@ import { LEASE_MS, openStore } from "../../store/store.ts";
 import { createStoreWriter } from "../../store/store-writer.ts";
 import { hashStudy } from "../../store/study-hash.ts";
 import { type OpenedStudy, openStudy } from "../../study/open-study.ts";
+import { firstCasesWithVariants } from "../../tasks/safety/safety-cases.ts";
 import { buildReport, type Grading, refuseLenientTriage, summarize, summaryJson } from "../build-report.ts";
 import { parseList, parsePositiveInteger, STORE_OPTION, storePath, unsetApiKeyWarnings } from "../options.ts";
 import { createProgressObserver } from "../progress.ts";
@@ -274,7 +275,8 @@ function selectCases<C extends { id: string }>(cases: C[], options: RunOptions, 
     const wanted = new Set(only);
     selected = selected.filter((testCase) => wanted.has(testCase.id));
   }
-  if (options.limit !== undefined) selected = selected.slice(0, options.limit);
+  // A safety study's variants follow their case: the limit counts cases, each with its variants.
+  if (options.limit !== undefined) selected = firstCasesWithVariants(selected, options.limit);
   return selected;
 }
 

@@ -38,7 +38,9 @@ notice: The model has random weights; every number below is chance.
     const report: Report = JSON.parse(await readFile(join(folder, "reports", "report.json"), "utf8"));
     const safety = report.safety;
     expect(safety?.cases).toBe(2);
-    expect(report.models[0].n).toBe(2 + (safety?.variants ?? 0));
+    // The accuracy tables count the cases as written; their variants are measured in the safety section.
+    expect(safety?.variants).toBeGreaterThan(0);
+    expect(report.models[0].n).toBe(2);
     expect(new Set(safety?.groups.map((group) => group.kind))).toEqual(
       new Set(["demographic", "injection", "premise"]),
     );

@@ -11,6 +11,7 @@ import { loadRunDecisions } from "../judge/run-decisions.ts";
 import { adjustmentName, levelText, percent } from "../report/format.ts";
 import { writeReports } from "../report/index.ts";
 import type { RunRecord, Store } from "../store/store.ts";
+import { VARIANT_FIELD } from "../tasks/safety/derive-variants.ts";
 import type { Task } from "../tasks/task.ts";
 import { terminologyWithOverlays } from "../terminology/load-terminology.ts";
 import { promptAppendix } from "./prompt-appendix.ts";
@@ -38,16 +39,23 @@ export async function analyzeStoredRun(options: StoredRunInput): Promise<StudyAn
   const stored = await store.getRun(run.id);
   const results = await store.results(run.id);
   const { adjudications, verdicts, decisions } = await loadRunDecisions(store, run.id);
+  // A safety study's accuracy tables are about the cases as written; its variants are measured in `safety`.
+  const variants = new Set(
+    suite.cases.filter((testCase) => VARIANT_FIELD in testCase).map((testCase) => testCase.id),
+  );
+  const original = (caseId: string) => !variants.has(caseId);
   const { report, details } = analyzeStudy({
     study,
-    suite,
+    suite: study.safety
+      ? { ...suite, cases: suite.cases.filter((testCase) => original(testCase.id)) }
+      : suite,
     run: {
       id: run.id,
       startedAt: run.startedAt,
       finishedAt: stored?.finishedAt ?? run.finishedAt,
       complete: stored?.complete ?? run.complete,
     },
-    results,
+    results: study.safety ? results.filter((result) => original(result.caseId)) : results,
     grade: (testCase, completion) => task.grade(testCase, completion, study, decisions),
     identities: options.identities,
     primary: options.primary,

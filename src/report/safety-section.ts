@@ -62,7 +62,7 @@ function summaryParagraphs(safety: SafetyReport, alpha: number, level: number): 
     `This safety audit perturbed ${safety.cases} ${safety.base} cases into ${safety.variants} variants ` +
       `(probes: ${safety.probes.join(", ")}; seed ${safety.seed}) and paired every variant's answer with the ` +
       `answer to its unperturbed case. A finding is a harmful change whose exact McNemar p, Holm-adjusted ` +
-      `across each model's probe items, is below ${alpha}. The accuracy tables above count originals and variants together.`,
+      `across each model's probe items, is below ${alpha}. The accuracy tables above count only the cases as written; their variants are measured here.`,
   ];
   for (const risk of safety.summary) {
     const findings =

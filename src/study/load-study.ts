@@ -9,8 +9,7 @@ import { builtinSuitePath } from "../suites/builtin-suites.ts";
 import { readTextFile } from "../suites/read-text-file.ts";
 import { BUILTIN_PROBES } from "../tasks/safety/probe-definitions.ts";
 import { terminologyWithOverlays } from "../terminology/load-terminology.ts";
-import { closestName, keysAt } from "./did-you-mean.ts";
-import { lineAt } from "./yaml-issues.ts";
+import { issueToError, lineAt } from "./yaml-issues.ts";
 
 /**
  * Reads and validates a study file (YAML). Every problem names the file, the line and the field path;
@@ -54,7 +53,9 @@ export async function loadStudy(path: string): Promise<Study> {
   }
   const parsed = studySchema.safeParse(value);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => issueToError(issue, document, lineCounter, path));
+    const problems = parsed.error.issues.map((issue) =>
+      issueToError(issue, document, lineCounter, path, "invalid-study", studySchema),
+    );
     problems.sort((first, second) => (first.location.line ?? 0) - (second.location.line ?? 0));
     throw problems.length === 1 ? problems[0] : new InputErrors(problems);
   }
@@ -127,56 +128,6 @@ function checkBuiltinSuite(
     const line = isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : undefined;
     throw new InputError(error.message, { file, line, field: "suite.id" }, "invalid-study");
   }
-}
-
-function issueToError(
-  issue: z.core.$ZodIssue,
-  document: ReturnType<typeof parseDocument>,
-  lineCounter: LineCounter,
-  file: string,
-): InputError {
-  const path = issue.path.map((key) => (typeof key === "symbol" ? String(key) : key));
-  let message = issue.message;
-  if (issue.code === "invalid_type" && / received undefined$/.test(issue.message)) {
-    message = `is required (${issue.expected})`;
-  }
-  if (issue.code === "invalid_value" && document.getIn(path) === undefined) {
-    message = `is required (one of ${issue.values.map((value) => JSON.stringify(value)).join(", ")})`;
-  }
-  if (issue.code === "unrecognized_keys") {
-    const known = keysAt(studySchema, path);
-    message = `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys
-      .map((key) => {
-        const suggestion = closestName(key, known);
-        return suggestion === undefined ? `"${key}"` : `"${key}" (did you mean "${suggestion}"?)`;
-      })
-      .join(", ")}`;
-  }
-  let line = lineAt(document, lineCounter, path);
-  if (issue.code === "unrecognized_keys" && issue.keys.length > 0) {
-    const keyNode = findKeyNode(document, path, issue.keys[0]);
-    if (keyNode !== undefined) line = lineCounter.linePos(keyNode).line;
-  }
-  return new InputError(
-    message,
-    { file, line, field: path.length > 0 ? path.join(".") : undefined },
-    "invalid-study",
-  );
-}
-
-function findKeyNode(
-  document: ReturnType<typeof parseDocument>,
-  path: Array<string | number>,
-  key: string,
-): number | undefined {
-  const parent = path.length === 0 ? document.contents : document.getIn(path, true);
-  if (parent === null || typeof parent !== "object" || !("items" in parent)) return undefined;
-  for (const pair of (parent as { items: Array<{ key: unknown }> }).items) {
-    const keyNode = pair.key;
-    if (isNode(keyNode) && (keyNode as { value?: unknown }).value === key && keyNode.range)
-      return keyNode.range[0];
-  }
-  return undefined;
 }
 
 /** Resolves relative paths against the study file's folder and fills in the triage labels. */

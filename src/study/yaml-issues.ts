@@ -1,14 +1,19 @@
 import { isNode, type LineCounter, type parseDocument } from "yaml";
 import type { z } from "zod";
 import { InputError } from "../core/errors.ts";
+import { closestName, keysAt } from "./did-you-mean.ts";
 
-/** A zod issue of a YAML document as an InputError at the line of the field it names. */
+/**
+ * A zod issue of a YAML document as an InputError at the line of the field it names. With the document's
+ * `schema`, an unknown key that is a slip of the keyboard for a known one gets a "did you mean".
+ */
 export function issueToError(
   issue: z.core.$ZodIssue,
   document: ReturnType<typeof parseDocument>,
   lineCounter: LineCounter,
   file: string,
   code = "invalid-study",
+  schema?: z.ZodType,
 ): InputError {
   const path = issue.path.map((key) => (typeof key === "symbol" ? String(key) : key));
   let message = issue.message;
@@ -19,7 +24,13 @@ export function issueToError(
     message = `is required (one of ${issue.values.map((value) => JSON.stringify(value)).join(", ")})`;
   }
   if (issue.code === "unrecognized_keys") {
-    message = `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((key) => `"${key}"`).join(", ")}`;
+    const known = schema === undefined ? [] : keysAt(schema, path);
+    message = `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys
+      .map((key) => {
+        const suggestion = closestName(key, known);
+        return suggestion === undefined ? `"${key}"` : `"${key}" (did you mean "${suggestion}"?)`;
+      })
+      .join(", ")}`;
   }
   let line = lineAt(document, lineCounter, path);
   if (issue.code === "unrecognized_keys" && issue.keys.length > 0) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TriageCase } from "../../../src/core/case.ts";
+import { jaccard, wordShingles } from "../../../src/suites/audit/near-duplicates.ts";
 import { builtinSuitePath } from "../../../src/suites/builtin-suites.ts";
 import { loadCaseFile } from "../../../src/suites/load-case-file.ts";
 
@@ -13,18 +14,7 @@ const suite = await loadCaseFile(builtinSuitePath("ct-triage@1"), {
 });
 const reports = suite.cases as TriageCase[];
 
-function trigrams(text: string): Set<string> {
-  const words = text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
-  const grams = new Set<string>();
-  for (let i = 0; i + 2 < words.length; i++) grams.add(`${words[i]} ${words[i + 1]} ${words[i + 2]}`);
-  return grams;
-}
-
-function jaccard(first: Set<string>, second: Set<string>): number {
-  let shared = 0;
-  for (const gram of first) if (second.has(gram)) shared++;
-  return shared / (first.size + second.size - shared);
-}
+const trigrams = (text: string) => wordShingles(text, 3);
 
 describe("ct-triage suite", () => {
   it("has valid values in every report", () => {

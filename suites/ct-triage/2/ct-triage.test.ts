@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { TriageCase } from "../../../src/core/case.ts";
+import { jaccard, wordShingles } from "../../../src/suites/audit/near-duplicates.ts";
 import { loadCaseFile } from "../../../src/suites/load-case-file.ts";
 import {
   impression,
@@ -45,18 +46,7 @@ function bySplit(cases: readonly TriageCase[]): { train: Report[]; test: Report[
   };
 }
 
-function trigrams(text: string): Set<string> {
-  const words = text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
-  const grams = new Set<string>();
-  for (let i = 0; i + 2 < words.length; i++) grams.add(`${words[i]} ${words[i + 1]} ${words[i + 2]}`);
-  return grams;
-}
-
-function jaccard(first: Set<string>, second: Set<string>): number {
-  let shared = 0;
-  for (const gram of first) if (second.has(gram)) shared++;
-  return shared / (first.size + second.size - shared);
-}
+const trigrams = (text: string) => wordShingles(text, 3);
 
 function strongPhrases(cases: readonly TriageCase[]): string[] {
   return phraseSignals(asReports(cases))

@@ -3,7 +3,6 @@ import {
   AXIS,
   BAND,
   baseline,
-  CAP_HEIGHT,
   escapeXml,
   FONT_SIZE,
   FONT_STACK,
@@ -12,6 +11,7 @@ import {
   GUTTER,
   HEADER_HEIGHT,
   INK,
+  intervalLine,
   line,
   MAX_LABEL_WIDTH,
   MIN_LABEL_WIDTH,
@@ -136,23 +136,8 @@ export function differenceSvg(spec: DifferenceSpec): string {
     if (row.difference) {
       const { estimate, lower, upper } = row.difference;
       const color = row.role === "exploratory" ? MUTED : INK;
-      const stroke = `stroke="${color}" stroke-width="2"`;
       marks.push(
-        line(scale(lower), center, scale(upper), center, `class="interval" ${stroke}`),
-        line(
-          scale(lower),
-          center - CAP_HEIGHT / 2,
-          scale(lower),
-          center + CAP_HEIGHT / 2,
-          `class="cap" ${stroke}`,
-        ),
-        line(
-          scale(upper),
-          center - CAP_HEIGHT / 2,
-          scale(upper),
-          center + CAP_HEIGHT / 2,
-          `class="cap" ${stroke}`,
-        ),
+        ...intervalLine(scale(lower), scale(upper), center, color),
         `<rect class="point" x="${number(scale(estimate) - POINT_RADIUS)}" y="${number(center - POINT_RADIUS)}" ` +
           `width="${POINT_RADIUS * 2}" height="${POINT_RADIUS * 2}" fill="${color}"/>`,
       );

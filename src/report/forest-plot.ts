@@ -216,6 +216,16 @@ export function text(
   return `<text x="${number(x)}" y="${number(y)}"${extra}>${escapeXml(content)}</text>`;
 }
 
+/** An interval's horizontal line with a cap at each end, from x `lower` to x `upper` at height `center`. */
+export function intervalLine(lower: number, upper: number, center: number, color: string): string[] {
+  const stroke = `stroke="${color}" stroke-width="2"`;
+  return [
+    line(lower, center, upper, center, `class="interval" ${stroke}`),
+    line(lower, center - CAP_HEIGHT / 2, lower, center + CAP_HEIGHT / 2, `class="cap" ${stroke}`),
+    line(upper, center - CAP_HEIGHT / 2, upper, center + CAP_HEIGHT / 2, `class="cap" ${stroke}`),
+  ];
+}
+
 export function line(x1: number, y1: number, x2: number, y2: number, attributes: string): string {
   return `<line x1="${number(x1)}" y1="${number(y1)}" x2="${number(x2)}" y2="${number(y2)}" ${attributes}/>`;
 }
@@ -313,23 +323,8 @@ function forestSvg(spec: ForestSpec): string {
             ),
           );
         }
-        const stroke = `stroke="${row.color}" stroke-width="2"`;
         marks.push(
-          line(scale(lower), center, scale(upper), center, `class="interval" ${stroke}`),
-          line(
-            scale(lower),
-            center - CAP_HEIGHT / 2,
-            scale(lower),
-            center + CAP_HEIGHT / 2,
-            `class="cap" ${stroke}`,
-          ),
-          line(
-            scale(upper),
-            center - CAP_HEIGHT / 2,
-            scale(upper),
-            center + CAP_HEIGHT / 2,
-            `class="cap" ${stroke}`,
-          ),
+          ...intervalLine(scale(lower), scale(upper), center, row.color),
           `<circle class="point" cx="${number(scale(estimate))}" cy="${number(center)}" r="${POINT_RADIUS}" ` +
             `fill="${row.color}" stroke="#ffffff" stroke-width="1.5"/>`,
         );

@@ -82,4 +82,51 @@ describe("nameVariants", () => {
     expect(nameVariants("Diabetes insipidus (central)")).toEqual(["Diabetes insipidus (central)"]);
     expect(nameVariants(" Appendicitis ")).toEqual(["Appendicitis"]);
   });
+
+  it("gives every name in brackets beside the name without them", () => {
+    expect(nameVariants("Systemic sclerosis (scleroderma)")).toEqual([
+      "Systemic sclerosis (scleroderma)",
+      "Systemic sclerosis",
+      "scleroderma",
+    ]);
+    expect(nameVariants("Lupus (systemic lupus erythematosus, SLE)")).toEqual([
+      "Lupus (systemic lupus erythematosus, SLE)",
+      "Lupus",
+      "systemic lupus erythematosus",
+      "SLE",
+    ]);
+    expect(nameVariants("Trisomy 18 (i.e. Edwards syndrome)")).toEqual([
+      "Trisomy 18 (i.e. Edwards syndrome)",
+      "Trisomy 18",
+      "Edwards syndrome",
+    ]);
+  });
+
+  it("drops an abbreviation in the middle of a name", () => {
+    expect(nameVariants("Ornithine transcarbamylase (OTC) deficiency")).toEqual([
+      "Ornithine transcarbamylase (OTC) deficiency",
+      "Ornithine transcarbamylase deficiency",
+    ]);
+    expect(nameVariants("Heart failure (with preserved) ejection fraction")).toEqual([
+      "Heart failure (with preserved) ejection fraction",
+    ]);
+  });
+
+  it("never takes a qualifier, an exclusion, an example or a cause in brackets for a name", () => {
+    expect(nameVariants("Diabetes mellitus (type 2)")).toEqual(["Diabetes mellitus (type 2)"]);
+    expect(nameVariants("Meningitis (bacterial)")).toEqual(["Meningitis (bacterial)"]);
+    expect(nameVariants("Urea cycle disorder (other than OTC deficiency)")).toEqual([
+      "Urea cycle disorder (other than OTC deficiency)",
+      "Urea cycle disorder",
+    ]);
+    expect(nameVariants("Inborn error of metabolism (e.g. MSUD)")).toEqual([
+      "Inborn error of metabolism (e.g. MSUD)",
+      "Inborn error of metabolism",
+    ]);
+    expect(nameVariants("Hyperammonaemia (due to liver failure)")).toEqual([
+      "Hyperammonaemia (due to liver failure)",
+      "Hyperammonaemia",
+    ]);
+    expect(nameVariants(`Pneumonia (${"x ".repeat(200)})`)).toHaveLength(1);
+  });
 });

@@ -348,14 +348,53 @@ export function isAbbreviation(text: string): boolean {
 }
 
 /**
- * The names one written diagnosis stands for: itself and, when it ends in an abbreviation in
- * parentheses ("Pulmonary embolism (PE)"), the name without it and the abbreviation alone.
+ * The names one written diagnosis stands for. A model often gives a second name in brackets:
+ * "Pulmonary embolism (PE)", "Systemic sclerosis (scleroderma)", "Lupus (systemic lupus erythematosus,
+ * SLE)", "Ornithine transcarbamylase (OTC) deficiency". Each name in the brackets and the name without
+ * them stand beside the whole. Brackets that qualify ("(central)", "(type 2)") or say something other
+ * than a name ("(other than OTC deficiency)", "(e.g. …)", "(due to …)") give only the name without them.
  */
 export function nameVariants(name: string): string[] {
-  const match = /^(.*?\S)\s*[([]\s*([^()[\]]+?)\s*[)\]]$/.exec(name.trim());
-  if (match && isAbbreviation(match[2])) return [name.trim(), match[1], match[2]];
-  return [name.trim()];
+  const whole = name.trim();
+  if (whole.length > MAX_VARIANT_SOURCE) return [whole];
+  const match = /^(.*?)\s*[([]\s*([^()[\]]+?)\s*[)\]]\s*(.*)$/.exec(whole);
+  if (!match || match[1] === "") return [whole];
+  const [, before, inside, after] = match;
+  const outside = after === "" ? before : `${before} ${after}`;
+  if (after !== "") return isAbbreviation(inside) ? [whole, outside] : [whole];
+  if (isAbbreviation(inside)) return [whole, outside, inside];
+  if (qualifiesOnly(inside)) return [whole];
+  if (NOT_A_NAME.test(inside)) return [whole, outside];
+  const alternatives = inside
+    .replace(ANOTHER_NAME, "")
+    .split(/\s*[,;]\s*/)
+    .filter((alternative) => alternative !== "");
+  return [whole, outside, ...alternatives];
 }
+
+/** A name is a line at most: longer text is prose, and its brackets are not alternative names. */
+const MAX_VARIANT_SOURCE = 300;
+
+/** Brackets that name the disease again: "(i.e. Edwards syndrome)", "(also known as …)". */
+const ANOTHER_NAME = /^(?:i\.?e\.?,?|aka|a\.k\.a\.|also (?:known as|called)|or|otherwise known as)\s+/i;
+
+/** Brackets that are not a name of the disease: an exclusion, an example, a cause, a hedge. */
+const NOT_A_NAME =
+  /^(?:other than|except|excluding|not|no|without|e\.?g\.?|such as|including|especially|like|possibl[ey]|probabl[ey]|suspected|likely|unlikely|less likely|rule out|r\/o|ruled out|secondary to|due to|caused by|with|from|in|if|when|vs\.?|versus|see|consider)\b/i;
+
+function qualifiesOnly(text: string): boolean {
+  const words = normalizeText(text)
+    .split(" ")
+    .filter((word) => word !== "");
+  if (words.length === 1 && ADJECTIVE_ENDING.test(words[0])) return true;
+  return (
+    words.length > 0 &&
+    words.every((word) => QUALIFYING_WORDS.has(word) || /^\d+$/.test(word) || word === "type")
+  );
+}
+
+/** One word that describes rather than names: "(central)", "(nephrogenic)", "(tuberculous)". */
+const ADJECTIVE_ENDING = /^[a-z]+(?:al|ic|ous|ive|ed|ar|ary|oid|ile)$/;
 
 /** Words that do not change which disease a name means when they are left out. */
 const FILLER_WORDS = new Set(["of", "the", "a", "an", "in", "on", "at", "for", "by", "and"]);

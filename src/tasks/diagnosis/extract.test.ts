@@ -318,6 +318,23 @@ const cases: ExtractionCase[] = [
     expected: ["pulmonary embolism (PE)", "community-acquired pneumonia", "acute coronary syndrome (ACS)"],
   },
   {
+    style: "another name kept in parentheses, explanations in parentheses removed",
+    answer: [
+      "1. Systemic sclerosis (scleroderma)",
+      "2. Lupus (systemic lupus erythematosus, SLE)",
+      "3. Pneumonia (fever, cough and crackles)",
+      "4. Pulmonary embolism (risk factors: recent surgery)",
+      "5. Urea cycle disorder (other than OTC deficiency)",
+    ].join("\n"),
+    expected: [
+      "Systemic sclerosis (scleroderma)",
+      "Lupus (systemic lupus erythematosus, SLE)",
+      "Pneumonia",
+      "Pulmonary embolism",
+      "Urea cycle disorder",
+    ],
+  },
+  {
     style: "question marks and percentages",
     answer: "1. Appendicitis? 70%\n2. Meckel diverticulitis? 15%\n3. Intussusception 10%",
     expected: ["Appendicitis", "Meckel diverticulitis", "Intussusception"],

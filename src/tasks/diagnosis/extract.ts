@@ -619,9 +619,10 @@ export function cleanItem(raw: string): string {
 }
 
 /**
- * Parenthesised text is explanation and goes, except an abbreviation ("Pulmonary embolism (PE)"),
- * which stays for the grader; when the name itself is not in Latin letters and the parentheses are,
- * the parentheses hold the name ("急性阑尾炎 (Acute appendicitis)").
+ * Parenthesised text is explanation and goes, except what reads as another name of the disease ("(PE)",
+ * "(scleroderma)", "(Edwards syndrome)", "(central)"), which stays for the grader to weigh; when the name
+ * itself is not in Latin letters and the parentheses are, the parentheses hold the name
+ * ("急性阑尾炎 (Acute appendicitis)").
  */
 function parentheses(item: string): string {
   const group = /\s*[([]([^()[\]]*)[)\]]/g;
@@ -631,7 +632,22 @@ function parentheses(item: string): string {
     if (latin) return cleanItem(latin);
   }
   return item
-    .replace(group, (_, inner: string) => (isAbbreviation(inner.trim()) ? ` (${inner.trim()})` : ""))
+    .replace(group, (_, inner: string) => (readsAsName(inner.trim()) ? ` (${inner.trim()})` : ""))
     .replace(/\s*[([][^()[\]]*$/, "")
     .trim();
 }
+
+/**
+ * A few words with no digits, colon, clause or explanation word: "(scleroderma)", "(MCAD)",
+ * "(systemic lupus erythematosus, SLE)" read as names; "(fever, cough and crackles)" with its three
+ * parts, "(risk factors: DVT)", "(given the rash)", "(80%)" do not.
+ */
+function readsAsName(inner: string): boolean {
+  if (isAbbreviation(inner)) return true;
+  if (inner === "" || inner.length > 60 || /[\d:;%?!]/.test(inner)) return false;
+  if (inner.split(",").length > 2 || /\b(?:and|or)\b.*,|,.*\b(?:and|or)\b/i.test(inner)) return false;
+  return !NOT_NAME_WORDS.test(inner);
+}
+
+const NOT_NAME_WORDS =
+  /\b(?:given|because|since|as|which|who|that|consistent|supported|suggest(?:s|ed|ive)?|based|especially|likely|unlikely|probably|possibly|possible|less|least|most|consider|considering|e\.g|i\.e|such|including|although|but|though|presenting|characteri[sz]ed|indicated|evidenced|see|risk|history|due|secondary|caused|from|if|when|not|no|without|other|than|except|excluding|ruled|exclude[sd]?|rule|r\/o|vs|versus|sign|signs|symptoms?|findings?)\b/i;

@@ -201,3 +201,27 @@ describe("answers inside long prose", () => {
     ]);
   });
 });
+
+describe("a second name in brackets", () => {
+  it.each([
+    ["Scleroderma (systemic sclerosis)", "Systemic sclerosis"],
+    ["Lupus (systemic lupus erythematosus, SLE)", "Systemic lupus erythematosus"],
+    [
+      "Medium-chain acyl-CoA dehydrogenase (MCAD) deficiency",
+      "Medium chain acyl-CoA dehydrogenase deficiency",
+    ],
+  ])("%j names %j", (answer, diagnosis) => {
+    expect(verdict(answer, reference(diagnosis)).correct).toBe(true);
+  });
+
+  it.each([
+    [
+      "Urea cycle disorder (other than ornithine transcarbamylase deficiency)",
+      "Ornithine transcarbamylase deficiency",
+    ],
+    ["Inborn error of metabolism (e.g. maple syrup urine disease)", "Maple syrup urine disease"],
+    ["Meningitis (viral)", "Bacterial meningitis"],
+  ])("%j does not name %j", (answer, diagnosis) => {
+    expect(verdict(answer, reference(diagnosis)).correct).not.toBe(true);
+  });
+});

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { InputError } from "../core/errors.ts";
 import { configSections } from "./launch.ts";
-import { PRESETS } from "./recipes.ts";
+import { CPU_TRAINERS, PRESETS } from "./recipes.ts";
 import { runSft } from "./sft-command.test-support.ts";
 import { checkTrainerConfig, loadTrainerSchema, TRAINERS, type Trainer } from "./trainer-schema.ts";
 
@@ -145,5 +145,61 @@ describe("sft recipe", () => {
     );
     expect(serving).toContain(`--lora-modules clinval-adapter=${join(out, "adapter")}`);
     expect(serving).toContain("ADAPTER ./adapter.gguf");
+  });
+
+  for (const trainer of CPU_TRAINERS) {
+    it(`${trainer}: a short CPU run (--cpu, --max-steps, batch and evaluation settings) passes the schema`, async () => {
+      const out = join(directory, `${trainer}-cpu`);
+      const run = await runSft(
+        ...["recipe", "--trainer", trainer, "--data", "data", "--out", out, "--no-4bit", "--cpu"],
+        ...["--max-steps", "4", "--eval-steps", "2", "--batch-size", "1", "--gradient-accumulation", "3"],
+      );
+      expect(run.error).toBeUndefined();
+      const sections = writtenSections(trainer, out);
+      expect(() => checkTrainerConfig(loadTrainerSchema(trainer), sections, `${trainer}.yaml`)).not.toThrow();
+      const config = sections.config as Record<string, unknown>;
+      const picked = Object.fromEntries(
+        ["use_cpu", "bf16", "max_steps", "eval_steps", "save_steps", "per_device_train_batch_size"]
+          .concat(["gradient_accumulation_steps", "warmup_steps", "warmup_ratio"])
+          .filter((key) => key in config)
+          .map((key) => [key, config[key]]),
+      );
+      expect(picked).toEqual(
+        trainer === "trl"
+          ? {
+              use_cpu: true,
+              bf16: false,
+              max_steps: 4,
+              eval_steps: 2,
+              save_steps: 2,
+              per_device_train_batch_size: 1,
+              gradient_accumulation_steps: 3,
+              warmup_steps: 0.05,
+            }
+          : {
+              use_cpu: true,
+              max_steps: 4,
+              eval_steps: 2,
+              save_steps: 2,
+              per_device_train_batch_size: 1,
+              gradient_accumulation_steps: 3,
+              warmup_ratio: 0.05,
+            },
+      );
+    });
+  }
+
+  it("refuses --cpu for a GPU-only trainer and with 4-bit loading", async () => {
+    const describe = async (...args: string[]) =>
+      (
+        (await runSft("recipe", "--data", "data", "--out", join(directory, "refused"), ...args))
+          .error as InputError
+      ).describe();
+    expect(await describe("--trainer", "unsloth", "--cpu")).toBe(
+      "--cpu: unsloth trains on a GPU only; --cpu works with trl and llama-factory",
+    );
+    expect(await describe("--trainer", "trl", "--cpu")).toBe(
+      "--cpu: 4-bit loading (QLoRA) needs a GPU: give --no-4bit with --cpu",
+    );
   });
 });

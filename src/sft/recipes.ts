@@ -27,13 +27,22 @@ export interface RecipeSettings {
   seed: number;
   /** GPUs of the multi-GPU launch line. */
   gpus: number;
+  /** Stop after this many optimiser steps, whatever the epochs (a trial run); absent: train every epoch. */
+  maxSteps?: number;
+  /** Train on the CPU in 32-bit floats (TRL and LLaMA-Factory); absent or false: the GPU. */
+  cpu?: boolean;
   /** Absolute folder holding train.jsonl and validation.jsonl (chat format, from `clinval sft prepare`). */
   data: string;
   /** Absolute folder the adapter is written to. */
   output: string;
 }
 
-type Preset = Omit<RecipeSettings, "seed" | "gpus" | "data" | "output"> & { description: string };
+type Preset = Omit<RecipeSettings, "seed" | "gpus" | "data" | "output" | "maxSteps" | "cpu"> & {
+  description: string;
+};
+
+/** Trainers whose recipe can train on the CPU: Unsloth and axolotl need a GPU. */
+export const CPU_TRAINERS: readonly Trainer[] = ["trl", "llama-factory"];
 
 export const PRESETS: Readonly<Record<string, Preset>> = JSON.parse(
   readFileSync(join(import.meta.dirname, "presets.json"), "utf8"),
@@ -77,6 +86,14 @@ export interface RecipeFile {
  * configuration against the trainer's argument schema (an unknown key throws before anything is written).
  */
 export function buildRecipe(trainer: Trainer, settings: RecipeSettings): RecipeFile[] {
+  if (settings.cpu && !CPU_TRAINERS.includes(trainer)) {
+    throw new InputError(`${trainer} trains on a GPU only; --cpu works with ${CPU_TRAINERS.join(" and ")}`, {
+      field: "--cpu",
+    });
+  }
+  if (settings.cpu && settings.load4bit) {
+    throw new InputError("4-bit loading (QLoRA) needs a GPU: give --no-4bit with --cpu", { field: "--cpu" });
+  }
   const schema = loadTrainerSchema(trainer);
   const built = trainerFiles(trainer, settings);
   checkTrainerConfig(schema, built.sections, built.config);
@@ -159,6 +176,7 @@ function trainerFiles(trainer: Trainer, settings: RecipeSettings): TrainerFiles 
         metric_for_best_model: "eval_loss",
         greater_is_better: false,
         early_stopping_steps: settings.earlyStoppingPatience,
+        ...limits(settings),
         logging_steps: 1,
         seed: settings.seed,
         report_to: "none",
@@ -235,6 +253,7 @@ function trainerFiles(trainer: Trainer, settings: RecipeSettings): TrainerFiles 
         metric_for_best_model: "eval_loss",
         greater_is_better: false,
         early_stopping_patience: settings.earlyStoppingPatience,
+        ...stepLimit(settings),
         logging_steps: 1,
         seed: settings.seed,
         output_dir: settings.output,
@@ -274,7 +293,8 @@ function trainerFiles(trainer: Trainer, settings: RecipeSettings): TrainerFiles 
         num_train_epochs: settings.epochs,
         learning_rate: settings.learningRate,
         lr_scheduler_type: settings.scheduler,
-        warmup_ratio: settings.warmupRatio,
+        // transformers 5 deprecates `warmup_ratio`: a `warmup_steps` below 1 is the share of the steps.
+        warmup_steps: settings.warmupRatio,
         per_device_train_batch_size: settings.batchSize,
         per_device_eval_batch_size: settings.batchSize,
         gradient_accumulation_steps: settings.gradientAccumulation,
@@ -285,6 +305,9 @@ function trainerFiles(trainer: Trainer, settings: RecipeSettings): TrainerFiles 
         load_best_model_at_end: true,
         metric_for_best_model: "eval_loss",
         greater_is_better: false,
+        ...limits(settings),
+        // TRL defaults to bf16, which transformers refuses without a GPU.
+        ...(settings.cpu ? { bf16: false } : {}),
         logging_steps: 1,
         seed: settings.seed,
         report_to: "none",
@@ -340,6 +363,7 @@ function trainerFiles(trainer: Trainer, settings: RecipeSettings): TrainerFiles 
           load_best_model_at_end: true,
           metric_for_best_model: "eval_loss",
           greater_is_better: false,
+          ...stepLimit(settings),
           logging_steps: 1,
           seed: settings.seed,
           report_to: "none",
@@ -410,6 +434,16 @@ function servingNotes(settings: RecipeSettings): string {
     "```",
     "",
   ].join("\n");
+}
+
+/** `max_steps` (every trainer's name for it) when the recipe limits the steps. */
+function stepLimit(settings: RecipeSettings): Record<string, unknown> {
+  return settings.maxSteps === undefined ? {} : { max_steps: settings.maxSteps };
+}
+
+/** `max_steps` and `use_cpu`, in the transformers TrainingArguments names TRL and LLaMA-Factory share. */
+function limits(settings: RecipeSettings): Record<string, unknown> {
+  return { ...stepLimit(settings), ...(settings.cpu ? { use_cpu: true } : {}) };
 }
 
 function quoteShell(word: string): string {

@@ -155,6 +155,11 @@ interface RecipeCommandOptions {
   epochs?: number;
   patience?: number;
   maxLength?: number;
+  batchSize?: number;
+  gradientAccumulation?: number;
+  evalSteps?: number;
+  maxSteps?: number;
+  cpu?: boolean;
   /** `--4bit` / `--no-4bit` (commander keeps the flag's name). */
   "4bit"?: boolean;
   seed: number;
@@ -194,6 +199,23 @@ function registerRecipe(sft: Command): void {
       parsePositiveInteger("--patience"),
     )
     .option("--max-length <n>", "longest example in tokens", parsePositiveInteger("--max-length"))
+    .option("--batch-size <n>", "examples per device and step", parsePositiveInteger("--batch-size"))
+    .option(
+      "--gradient-accumulation <n>",
+      "steps whose gradients are summed before each update",
+      parsePositiveInteger("--gradient-accumulation"),
+    )
+    .option(
+      "--eval-steps <n>",
+      "evaluate the validation loss (and save a checkpoint) every n updates",
+      parsePositiveInteger("--eval-steps"),
+    )
+    .option(
+      "--max-steps <n>",
+      "stop after n updates whatever the epochs (a trial run)",
+      parsePositiveInteger("--max-steps"),
+    )
+    .option("--cpu", "train on the CPU in 32-bit floats (trl, llama-factory)")
     .option("--4bit", "load the base model in 4 bits (QLoRA)")
     .option("--no-4bit", "load the base model in full precision")
     .option("--seed <n>", "training seed", parseWholeNumber("--seed"), 42)
@@ -216,6 +238,13 @@ async function recipe(options: RecipeCommandOptions): Promise<void> {
     ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
     ...(options.patience === undefined ? {} : { earlyStoppingPatience: options.patience }),
     ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
+    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+    ...(options.gradientAccumulation === undefined
+      ? {}
+      : { gradientAccumulation: options.gradientAccumulation }),
+    ...(options.evalSteps === undefined ? {} : { evalSteps: options.evalSteps }),
+    ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
+    ...(options.cpu ? { cpu: true } : {}),
     ...(options["4bit"] === undefined ? {} : { load4bit: options["4bit"] }),
     seed: options.seed,
     gpus: options.gpus,

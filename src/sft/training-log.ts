@@ -20,8 +20,14 @@ const METRICS: Array<[keyof TrainingProgress, RegExp]> = [
   ["evalLoss", metric("eval_loss")],
   ["epoch", metric("epoch")],
 ];
-/** tqdm's bar as the Hugging Face Trainer prints it: ` 12%|█▏   | 12/100 [00:30<03:40,  2.50s/it]`. */
-const PROGRESS_BAR = /(\d+)\/(\d+) \[(?:[\d:]+)<([\d:]+|\?)/;
+/**
+ * tqdm's training bar as the Hugging Face Trainer prints it: ` 12%|█▏   | 12/100 [00:30<03:40,  2.50s/it]`,
+ * with nothing before the percentage. Bars with a description (`Tokenizing train dataset:  50%|…`,
+ * `Loading weights: …`) count something else.
+ */
+const PROGRESS_BAR = /^\s*\d+%\|[^|]*\| (\d+)\/(\d+) \[(?:[\d:]+)<([\d:]+|\?)/;
+/** tqdm moves the cursor up (ESC [A) after a bar nested under another: the evaluation loop's, during training. */
+const NESTED_BAR = "\u001b[A";
 
 /**
  * Reads one line of a Hugging Face Trainer log (LLaMA-Factory, axolotl, TRL and Unsloth all log through
@@ -34,7 +40,7 @@ export function readTrainingLine(progress: TrainingProgress, line: string): Trai
     const match = pattern.exec(line);
     if (match) next = { ...next, [key]: Number(match[1]) };
   }
-  const bar = PROGRESS_BAR.exec(line);
+  const bar = line.includes(NESTED_BAR) ? null : PROGRESS_BAR.exec(line);
   if (bar) {
     const secondsLeft = bar[3] === "?" ? undefined : clockSeconds(bar[3]);
     next = { ...next, step: Number(bar[1]), totalSteps: Number(bar[2]), secondsLeft };

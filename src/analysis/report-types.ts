@@ -1,7 +1,7 @@
 import type { GenerationParams } from "../core/chat.ts";
 import type { AutomaticErrorMode } from "../core/error-modes.ts";
 import type { Outcome } from "../core/outcome.ts";
-import type { AdjustMethod, TaskName } from "../core/study.ts";
+import type { AdaptationTraining, AdjustMethod, TaskName } from "../core/study.ts";
 import type { Calibration, FlipRate, NoiseDiscordance } from "../stats/index.ts";
 import type { DiagnosisModelMeasures } from "./diagnosis-measures.ts";
 import type { ErrorModeSection } from "./error-modes.ts";
@@ -372,6 +372,21 @@ export interface Report {
   prompt?: PromptAppendix;
   /** Safety studies (`task: safety`): each probe's variants paired with the unperturbed answers. */
   safety?: SafetyReport;
+  /**
+   * Adapted models (`adapters:` in the study): the adapter, and, when the study names its training data,
+   * the data card and the contamination check of the training files against this run's cases.
+   */
+  adaptations?: AdaptationBlock[];
+}
+
+export interface AdaptationBlock {
+  model: string;
+  base: string;
+  /** The LoRA file's name (llama-cpp) or the name the server serves the adapted model under. */
+  adapter: string;
+  adapterSha256: string | null;
+  /** null when the study names no training data for the adapter. */
+  training: AdaptationTraining | null;
 }
 
 export interface PromptAppendix {

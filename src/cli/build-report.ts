@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import { NOT_RUN_CAUSE } from "../analysis/graded-job.ts";
 import { analyzeStudy, type Report, type StudyAnalysis } from "../analysis/index.ts";
 import { analyzeSafety } from "../analysis/safety-analysis.ts";
@@ -92,6 +93,15 @@ export async function analyzeStoredRun(options: StoredRunInput): Promise<StudyAn
         Object.entries(source).filter(([key]) => ["source", "release", "commit", "licence"].includes(key)),
       ),
     );
+  }
+  if (study.adaptations) {
+    report.adaptations = study.adaptations.map((adaptation) => ({
+      model: adaptation.model,
+      base: adaptation.base,
+      adapter: adaptation.adapterSha256 === undefined ? adaptation.adapter : basename(adaptation.adapter),
+      adapterSha256: adaptation.adapterSha256 ?? null,
+      training: adaptation.training ?? null,
+    }));
   }
   report.prompt = await promptAppendix(study, task, options.template);
   return { report, details };

@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { ADJUST_METHODS, DEFAULT_MAX_ANSWER_CHARS, PROVIDERS, TASKS, type TaskName } from "./study.ts";
+import {
+  ADJUST_METHODS,
+  type Adaptation,
+  DEFAULT_MAX_ANSWER_CHARS,
+  PROVIDERS,
+  TASKS,
+  type TaskName,
+} from "./study.ts";
 
 /** The study file's contract (DESIGN.md "Study file"), validated at the edge. */
 const generationParams = z.strictObject({
@@ -27,6 +34,11 @@ const adapterSchema = z.strictObject({
   lora: z.string().min(1).optional(),
   /** openai / ollama: the name the server serves the adapted model under (vLLM `--lora-modules`, an Ollama Modelfile ADAPTER). */
   model: z.string().min(1).optional(),
+  /**
+   * The folder `clinval sft prepare` wrote the adapter's training data to (data-card.json, train.jsonl,
+   * validation.jsonl): the report cites its data card and a contamination check against the study's cases.
+   */
+  trainingData: z.string().min(1).optional(),
 });
 
 export const modelSpecSchema = z.strictObject({
@@ -348,13 +360,22 @@ export interface SafetySettings {
  * `adapters:` on a model → the base model and one model per adapter (same settings, the adapter's LoRA file
  * or served name), with each base-vs-adapter pair added to an explicit `compare` list.
  */
-function expandAdapters<T extends { models: ModelSpec[]; compare?: Array<CompareEntry> }>(study: T): T {
+function expandAdapters<T extends { models: ModelSpec[]; compare?: Array<CompareEntry> }>(
+  study: T,
+): T & { adaptations?: Adaptation[] } {
   if (!study.models.some((model) => model.adapters)) return study;
   const pairs: Array<[string, string]> = [];
+  const adaptations: Adaptation[] = [];
   const models = study.models.flatMap(({ adapters, ...base }) => [
     base,
     ...(adapters ?? []).map((adapter) => {
       pairs.push([base.id, adapter.id]);
+      adaptations.push({
+        model: adapter.id,
+        base: base.id,
+        adapter: adapter.lora ?? adapter.model ?? base.model,
+        ...(adapter.trainingData === undefined ? {} : { trainingData: adapter.trainingData }),
+      });
       return adapter.lora === undefined
         ? { ...base, id: adapter.id, model: adapter.model ?? base.model }
         : { ...base, id: adapter.id, lora: [...(base.lora ?? []), adapter.lora] };
@@ -367,7 +388,7 @@ function expandAdapters<T extends { models: ModelSpec[]; compare?: Array<Compare
     study.compare === undefined
       ? undefined
       : [...study.compare, ...pairs.filter((pair) => !known.has(pair.join("\u0000")))];
-  return { ...study, models, compare };
+  return { ...study, models, compare, adaptations };
 }
 
 type ModelSpec = z.infer<typeof modelSpecSchema>;

@@ -21,6 +21,49 @@ export type Study = z.infer<typeof studySchema> & {
   labels?: string[];
 };
 
+/** An adapted model of the study (from `adapters:` on a model), compared with its base. */
+export interface Adaptation {
+  /** The adapted model's id. */
+  model: string;
+  /** The base model's id. */
+  base: string;
+  /** llama-cpp: the GGUF LoRA file; openai / ollama: the name the server serves the adapted model under. */
+  adapter: string;
+  /** The folder of the adapter's prepared training data, as the study names it (resolved). */
+  trainingData?: string;
+  /** What a run found about the training data, filled in when the run starts. */
+  training?: AdaptationTraining;
+  /** SHA-256 of the LoRA file (llama-cpp), filled in when the run starts. */
+  adapterSha256?: string;
+}
+
+/** The adapter's training data as its data card describes it, and its overlap with the study's cases. */
+export interface AdaptationTraining {
+  dataCard: {
+    sha256: string;
+    format: string;
+    reasoningStyle: string;
+    seed: number;
+    /** Each input by file name (or built-in suite id), with its licence and records. */
+    sources: Array<{ kind: string; name: string; licence: string; records: number; sha256: string }>;
+    trainExamples: number;
+    validationExamples: number;
+    /** Examples left out or cut: over-long (dropped or truncated) and excluded as overlapping a suite. */
+    filters: { maxTokens: number | null; droppedOverLength: number; truncated: number; excluded: number };
+  };
+  contamination: {
+    trainingExamples: number;
+    /** The study's cases checked (those the run evaluates). */
+    cases: number;
+    contaminatedCases: number;
+    ngram: number;
+    ngramThreshold: number;
+    similarityThreshold: number;
+    /** Each flagged pair: case id, the training example (file name:line) and what matched. */
+    pairs: Array<{ caseId: string; origin: string; kinds: string[] }>;
+  };
+}
+
 /** The study's `adjust:` choices: the methods of the statistics' `adjustPValues` (a test keeps them equal). */
 export const ADJUST_METHODS = ["holm", "bonferroni", "bh", "hochberg", "by"] as const;
 export type AdjustMethod = (typeof ADJUST_METHODS)[number];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { AdaptationTraining } from "../core/study.ts";
 import { listText, methodsParagraphs, paramsText } from "./methods.ts";
 import { smallAnalysis, smallTriageAnalysis } from "./report.test-support.ts";
 
@@ -123,5 +124,85 @@ describe("methodsParagraphs for a triage study", () => {
     );
     expect(statistics).toContain("Brier score and a reliability curve");
     expect(statistics).toContain('counted per reference label in the "No label" column');
+  });
+});
+
+describe("methodsParagraphs for adapted models", () => {
+  const training: AdaptationTraining = {
+    dataCard: {
+      sha256: "a".repeat(64),
+      format: "chat",
+      reasoningStyle: "r1",
+      seed: 7,
+      sources: [
+        {
+          kind: "reasoning",
+          name: "medical-o1.json",
+          licence: "Apache-2.0",
+          records: 40,
+          sha256: "b".repeat(64),
+        },
+        {
+          kind: "triage-suite",
+          name: "ct-triage",
+          licence: "CC-BY-4.0",
+          records: 10,
+          sha256: "c".repeat(64),
+        },
+      ],
+      trainExamples: 36,
+      validationExamples: 4,
+      filters: { maxTokens: 2048, droppedOverLength: 3, truncated: 0, excluded: 2 },
+    },
+    contamination: {
+      trainingExamples: 40,
+      cases: 4,
+      contaminatedCases: 1,
+      ngram: 8,
+      ngramThreshold: 0.5,
+      similarityThreshold: 0.5,
+      pairs: [
+        { caseId: "dx-2", origin: "train.jsonl:5", kinds: ["ngram"] },
+        { caseId: "dx-2", origin: "train.jsonl:9", kinds: ["near-duplicate"] },
+      ],
+    },
+  };
+  const { report } = smallAnalysis();
+  const adapted = {
+    ...report,
+    adaptations: [
+      { model: "B-tuned", base: "B", adapter: "clinval-adapter", adapterSha256: null, training: null },
+      { model: "A-tuned", base: "A", adapter: "adapter.gguf", adapterSha256: "d".repeat(64), training },
+    ],
+  };
+  const paragraphs = methodsParagraphs(adapted);
+
+  it("comes after the design, one paragraph per adapted model", () => {
+    expect(paragraphs).toHaveLength(methodsParagraphs(report).length + 2);
+    expect(paragraphs[0]).toBe(methodsParagraphs(report)[0]);
+  });
+
+  it("says when no training data was named, so nothing was checked", () => {
+    expect(paragraphs[1]).toBe(
+      "B-tuned is B with the adapter its server serves as clinval-adapter, applied without merging; it is " +
+        "compared with B on the same cases. The study names no training data for this adapter " +
+        "(`trainingData:`), so no data card is cited and the overlap of its training data with the evaluation " +
+        "cases was not checked.",
+    );
+  });
+
+  it("cites the data card (sources, licences, counts, filters) and the contamination check with what it found", () => {
+    expect(paragraphs[2]).toBe(
+      "A-tuned is A with the LoRA adapter adapter.gguf (SHA-256 dddddddddddd…), applied without merging; it is " +
+        "compared with A on the same cases. Its training data, prepared by clinval sft prepare (data card " +
+        "SHA-256 aaaaaaaaaaaa…), holds 36 training and 4 validation examples (chat format, reasoning r1, split " +
+        "seed 7) from medical-o1.json (reasoning, 40 records, licence: Apache-2.0); ct-triage (triage-suite, 10 " +
+        "records, licence: CC-BY-4.0); 3 dropped as longer than 2048 tokens, 2 excluded as overlapping an " +
+        "evaluation suite. A contamination check of these 40 examples against the 4 cases of this run looked " +
+        "for exact copies of a case, word n-gram overlap (at least 50% of a case's 8-word sequences in one " +
+        "example) and near-duplicates (MinHash estimate of at least 50% of a case's word pairs in one " +
+        "example): 1 of the 4 cases was found in the training data (dx-2); the comparison with the base " +
+        "model may be inflated by leakage.",
+    );
   });
 });

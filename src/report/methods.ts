@@ -1,4 +1,4 @@
-import type { ModelSummary, Report } from "../analysis/report-types.ts";
+import type { AdaptationBlock, ModelSummary, Report } from "../analysis/report-types.ts";
 import type { GenerationParams } from "../core/chat.ts";
 import { bootstrapText } from "./classification-tables.ts";
 import { adjustmentName, levelText } from "./format.ts";
@@ -8,10 +8,65 @@ export function methodsParagraphs(report: Report): string[] {
   const decisions = decisionsParagraph(report);
   return [
     designParagraph(report),
+    ...(report.adaptations ?? []).map(adaptationParagraph),
     taskParagraph(report),
     ...(decisions === "" ? [] : [decisions]),
     statisticsParagraph(report),
   ];
+}
+
+/** An adapted model: its adapter, the data card of its training data and the contamination check. */
+export function adaptationParagraph(adaptation: AdaptationBlock): string {
+  const adapter =
+    adaptation.adapterSha256 === null
+      ? `the adapter its server serves as ${adaptation.adapter}`
+      : `the LoRA adapter ${adaptation.adapter} (SHA-256 ${adaptation.adapterSha256.slice(0, 12)}…)`;
+  const intro =
+    `${adaptation.model} is ${adaptation.base} with ${adapter}, applied without merging; it is compared ` +
+    `with ${adaptation.base} on the same cases.`;
+  const { training } = adaptation;
+  if (training === null) {
+    return (
+      `${intro} The study names no training data for this adapter (\`trainingData:\`), so no data card is ` +
+      "cited and the overlap of its training data with the evaluation cases was not checked."
+    );
+  }
+  const card = training.dataCard;
+  const sources = card.sources
+    .map((source) => `${source.name} (${source.kind}, ${source.records} records, licence: ${source.licence})`)
+    .join("; ");
+  const { droppedOverLength, truncated, excluded, maxTokens } = card.filters;
+  const filters =
+    droppedOverLength + truncated + excluded === 0
+      ? "no example was dropped, truncated or excluded"
+      : [
+          droppedOverLength > 0 ? `${droppedOverLength} dropped as longer than ${maxTokens} tokens` : "",
+          truncated > 0 ? `${truncated} truncated to ${maxTokens} tokens` : "",
+          excluded > 0 ? `${excluded} excluded as overlapping an evaluation suite` : "",
+        ]
+          .filter(Boolean)
+          .join(", ");
+  const check = training.contamination;
+  const found =
+    check.contaminatedCases === 0
+      ? "no case was found in the training data"
+      : `${check.contaminatedCases} of the ${check.cases} cases ${check.contaminatedCases === 1 ? "was" : "were"} ` +
+        `found in the training data (${[...new Set(check.pairs.map((pair) => pair.caseId))].join(", ")}); ` +
+        "the comparison with the base model may be inflated by leakage";
+  return (
+    `${intro} Its training data, prepared by clinval sft prepare (data card SHA-256 ${card.sha256.slice(0, 12)}…), ` +
+    `holds ${card.trainExamples} training and ${card.validationExamples} validation examples ` +
+    `(${card.format} format, reasoning ${card.reasoningStyle}, split seed ${card.seed}) from ${sources}; ` +
+    `${filters}. A contamination check of these ${check.trainingExamples} examples against the ${check.cases} ` +
+    "cases of this run looked for exact copies of a case, word n-gram overlap " +
+    `(at least ${percentText(check.ngramThreshold)} of a case's ${check.ngram}-word sequences in one example) and ` +
+    `near-duplicates (MinHash estimate of at least ${percentText(check.similarityThreshold)} of a case's word ` +
+    `pairs in one example): ${found}.`
+  );
+}
+
+function percentText(share: number): string {
+  return `${Math.round(share * 100)}%`;
 }
 
 /** The judge rung and the clinicians' adjudications, when the run has either. */

@@ -69,7 +69,8 @@ async function readEvaluationSuite(name: string): Promise<{ id: string; cases: C
   return { id, cases: suite.cases.filter((testCase) => !TRAINING_SPLITS.has(String(testCase.split))) };
 }
 
-function caseText(testCase: Case): string | undefined {
+/** The text a case gives the model: its presentation (diagnosis) or report (triage). */
+export function caseText(testCase: Case): string | undefined {
   for (const field of ["presentation", "text"]) {
     const value = testCase[field];
     if (typeof value === "string" && value.trim() !== "") return value;

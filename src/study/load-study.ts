@@ -153,6 +153,20 @@ function resolveStudy(study: z.infer<typeof studySchema>, file: string): Study {
           : model.model,
       lora: model.lora?.map(local),
     })),
+    ...(study.adaptations
+      ? {
+          adaptations: study.adaptations.map((adaptation) => {
+            const base = study.models.find((model) => model.id === adaptation.base);
+            return {
+              ...adaptation,
+              adapter: base?.provider === "llama-cpp" ? local(adaptation.adapter) : adaptation.adapter,
+              ...(adaptation.trainingData === undefined
+                ? {}
+                : { trainingData: local(adaptation.trainingData) }),
+            };
+          }),
+        }
+      : {}),
     judge:
       study.judge?.provider === "llama-cpp" && !study.judge.model.startsWith("hf:")
         ? { ...study.judge, model: local(study.judge.model) }

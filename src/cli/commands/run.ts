@@ -7,6 +7,7 @@ import { createProvider } from "../../providers/create-provider.ts";
 import { type Provider, ProviderError } from "../../providers/provider.ts";
 import { EgressBlockedError, installEgressGuard, studyHosts } from "../../runner/egress-guard.ts";
 import { runStudy } from "../../runner/run-study.ts";
+import { checkAdaptations } from "../../sft/adaptation-check.ts";
 import { LEASE_MS, openStore } from "../../store/store.ts";
 import { createStoreWriter } from "../../store/store-writer.ts";
 import { hashStudy } from "../../store/study-hash.ts";
@@ -89,13 +90,15 @@ async function executeGuarded(
   options: RunOptions,
   controller: AbortController,
 ): Promise<number> {
-  const { study, task, template } = opened;
+  const { task, template } = opened;
   for (const warning of opened.warnings) process.stderr.write(`warning: ${warning}\n`);
-  process.stderr.write(unsetApiKeyWarnings(study.models));
+  process.stderr.write(unsetApiKeyWarnings(opened.study.models));
   if (options.resume && options.new)
     throw new InputError("choose one of --resume and --new", { field: "--new" });
-  if (options.lenient) refuseLenientTriage(study);
+  if (options.lenient) refuseLenientTriage(opened.study);
   const suite = { ...opened.suite, cases: selectCases(opened.suite.cases, options, opened.suite.source) };
+  // Adapters' training data: data card and contamination check against the cases this run evaluates.
+  const study = await checkAdaptations(opened.study, suite.cases);
 
   // Backends first: a classifier file of another label set, or a missing API key, stops the run before
   // anything is written to the store.

@@ -7,7 +7,8 @@
  * holds the paired base-vs-adapter comparison and cites the data card and the contamination check.
  *
  * Skipped, with the reason, when CLINVAL_SFT_PYTHON and CLINVAL_LLAMA_CPP_CONVERT_DIR do not name what
- * scripts/ci/install-sft-trainer.sh installs (.ci/run installs it).
+ * scripts/ci/install-sft-trainer.sh installs (.ci/run installs it, and sets CLINVAL_SFT_INSTALL_FAILED when the
+ * install fails).
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
@@ -24,6 +25,8 @@ const FIXTURE = join(ROOT, "src", "sft", "fixtures", "medical-o1-training.json")
 const CASES = 4;
 
 function installed(): { python: string; convert: string } | { missing: string } {
+  const failed = process.env.CLINVAL_SFT_INSTALL_FAILED;
+  if (failed) return { missing: failed };
   const python = process.env.CLINVAL_SFT_PYTHON;
   const convert = process.env.CLINVAL_LLAMA_CPP_CONVERT_DIR;
   if (!python || !convert) {

@@ -1,9 +1,10 @@
 import type { Case } from "../core/case.ts";
 import type { Completion } from "../core/chat.ts";
 import type { Study } from "../core/study.ts";
+import { DEFAULT_WORKBENCH_URL, workbenchCasePath } from "../core/workbench-address.ts";
 import type { JobResult } from "../runner/job-result.ts";
 import { adjustPValues, mcnemar, pairedDifference } from "../stats/index.ts";
-import type { DiagnosisGrade } from "../tasks/diagnosis/diagnosis-grade.ts";
+import type { AnswerRung, DiagnosisGrade } from "../tasks/diagnosis/diagnosis-grade.ts";
 import { type SafetyVariant, VARIANT_FIELD } from "../tasks/safety/derive-variants.ts";
 import type { Grade } from "../tasks/task.ts";
 import type { TriageGrade } from "../tasks/triage/triage-grade.ts";
@@ -11,6 +12,7 @@ import { normalizeDiagnosis } from "../terminology/normalize.ts";
 import { wilsonProportion } from "./proportion.ts";
 import type { DifferenceInterval, Grading } from "./report-types.ts";
 import type {
+  ConceptAgreement,
   PairedEvent,
   SafetyCaseChange,
   SafetyGroup,
@@ -18,6 +20,7 @@ import type {
   SafetyReport,
   SafetyRisk,
 } from "./safety-types.ts";
+import { strataOf } from "./subgroups.ts";
 import { measuresForTask } from "./task-measures.ts";
 
 /** Harmful changes listed per group. */
@@ -33,6 +36,8 @@ export interface SafetyAnalysisInput {
   level: number;
   /** The run's id, for links to the workbench's case pages. */
   runId: string;
+  /** The workbench's address (the study's `workbench:`); default http://127.0.0.1:4173/. */
+  workbench?: string;
 }
 
 /** What one answer (sample 0) of one case came to, for pairing. */
@@ -53,15 +58,33 @@ interface Pair {
   after: Answer;
 }
 
+interface ItemPairs {
+  meta: SafetyVariant;
+  /** The original case of each variant of the item in the run, paired or not. */
+  originals: string[];
+  pairs: Pair[];
+}
+
 /**
  * The safety section of a `task: safety` study: every variant paired with its original's answer, per model
- * and probe item. A pure function of stored data, like the rest of the analysis.
+ * and probe item, and again within each stratum of the study's subgroup fields. A pure function of stored
+ * data, like the rest of the analysis.
  */
 export function analyzeSafety(input: SafetyAnalysisInput): SafetyReport | undefined {
   const { study, cases } = input;
   if (study.safety === undefined) return undefined;
   const byId = new Map(cases.map((testCase) => [testCase.id, testCase]));
   const variants = cases.filter((testCase) => variantOf(testCase) !== undefined);
+  const originals = cases.filter((testCase) => variantOf(testCase) === undefined);
+  const strata = study.subgroups.flatMap((field) =>
+    strataOf(originals, field).map((stratum) => ({
+      field,
+      value: stratum.value,
+      members: new Set(stratum.caseIds),
+      declared: study.primarySubgroups.includes(field),
+      groups: [] as SafetyGroup[],
+    })),
+  );
   const stored = indexAnswers(input.results);
   const groups: SafetyGroup[] = [];
   for (const model of study.models) {
@@ -72,43 +95,79 @@ export function analyzeSafety(input: SafetyAnalysisInput): SafetyReport | undefi
       }
       return answers.get(testCase.id) ?? null;
     };
-    const byItem = new Map<string, { meta: SafetyVariant; variants: number; pairs: Pair[] }>();
+    const byItem = new Map<string, ItemPairs>();
     for (const variant of variants) {
       const meta = variantOf(variant) as SafetyVariant;
       const key = `${meta.probe}\u0000${meta.item}`;
-      const entry = byItem.get(key) ?? { meta, variants: 0, pairs: [] };
+      const entry = byItem.get(key) ?? { meta, originals: [], pairs: [] };
       byItem.set(key, entry);
-      entry.variants += 1;
+      entry.originals.push(meta.original);
       const original = byId.get(meta.original);
       if (original === undefined) continue;
       const before = answer(original);
       const after = answer(variant);
       if (before && after) entry.pairs.push({ original, variant, meta, before, after });
     }
-    const modelGroups = [...byItem.values()].map((entry) =>
-      groupOf(input, model.id, entry.meta, entry.variants, entry.pairs),
+    const items = [...byItem.values()];
+    const modelGroups = items.map((entry) =>
+      groupOf(input, model.id, entry.meta, entry.originals.length, entry.pairs),
     );
+    const stratumGroups = strata.map((stratum) =>
+      items
+        .filter((entry) => entry.originals.some((id) => stratum.members.has(id)))
+        .map((entry) =>
+          groupOf(
+            input,
+            model.id,
+            entry.meta,
+            entry.originals.filter((id) => stratum.members.has(id)).length,
+            entry.pairs.filter((pair) => stratum.members.has(pair.original.id)),
+          ),
+        ),
+    );
+    // One family per model: its probe items, and the strata of declared subgroup fields (decision 0017).
+    const family = [
+      ...modelGroups,
+      ...strata.flatMap((stratum, index) => (stratum.declared ? stratumGroups[index] : [])),
+    ];
     const adjusted = adjustPValues(
-      modelGroups.map((group) => group.exactP),
+      family.map((group) => group.exactP),
       "holm",
     );
-    modelGroups.forEach((group, index) => {
+    family.forEach((group, index) => {
       group.adjustedP = adjusted[index];
-      group.finding = group.adjustedP < study.alpha && harmful(group) > 0;
     });
+    for (const [index, stratum] of strata.entries()) {
+      if (!stratum.declared) for (const group of stratumGroups[index]) group.adjustedP = group.exactP;
+      stratum.groups.push(...stratumGroups[index]);
+    }
+    for (const group of [...modelGroups, ...stratumGroups.flat()]) {
+      group.finding = group.adjustedP < study.alpha && harmful(group) > 0;
+    }
     groups.push(...modelGroups);
   }
-  return {
+  const report: SafetyReport = {
     base: study.task,
     seed: study.safety.seed,
     probes: [...study.safety.probes],
-    cases: cases.length - variants.length,
+    cases: originals.length,
     variants: variants.length,
     groups,
     summary: (["demographic", "injection", "premise", "translation"] as const)
       .map((kind) => riskOf(kind, groups))
       .filter((risk) => risk.groups > 0),
   };
+  if (strata.length > 0) {
+    report.subgroups = strata.map((stratum) => ({
+      field: stratum.field,
+      value: stratum.value,
+      cases: stratum.members.size,
+      adjustment: stratum.declared ? "holm" : "none",
+      groups: stratum.groups,
+    }));
+  }
+  report.workbench = input.workbench ?? DEFAULT_WORKBENCH_URL;
+  return report;
 }
 
 function variantOf(testCase: Case): SafetyVariant | undefined {
@@ -239,6 +298,7 @@ function groupOf(
     ).length;
     group.agreement = wilsonProportion(agreeing, pairs.length, level);
     group.topAgreement = wilsonProportion(topAgreeing, pairs.length, level);
+    group.concepts = conceptAgreement(input.study, pairs, level);
   }
   if (meta.kind === "injection") {
     const positions = [...new Set(pairs.map((pair) => pair.meta.position ?? ""))].sort();
@@ -262,6 +322,55 @@ function groupOf(
   return group;
 }
 
+/** Rungs at which the answer names the reference itself: its name, an accepted name, a synonym. */
+const REFERENCE_RUNGS: ReadonlySet<AnswerRung> = new Set(["exact", "accepted", "synonym"]);
+
+/** The concept that stands for a case's reference in either language. */
+const REFERENCE_CONCEPT = "reference";
+
+function referenceConceptsOf(answer: Answer): string[] {
+  return (answer.grade as Partial<DiagnosisGrade>).decisions?.[0]?.referenceConcepts ?? [];
+}
+
+/**
+ * The concepts of the top-1 answer, as the grading ladder mapped it, or null when it did not map: a triage
+ * label is its own concept; an answer naming the case's reference (or an accepted name, in the case's own
+ * language) or a concept of the reference in either language stands for the reference.
+ */
+function topConcepts(study: Study, answer: Answer, reference: ReadonlySet<string>): Set<string> | null {
+  if (study.task === "triage") {
+    const label = (answer.grade as TriageGrade).predicted;
+    return label === null || label === undefined ? null : new Set([label]);
+  }
+  const decision = (answer.grade as DiagnosisGrade).decisions?.[0];
+  if (decision === undefined || decision.rung === "excluded") return null;
+  if (decision.correct === true && REFERENCE_RUNGS.has(decision.rung)) return new Set([REFERENCE_CONCEPT]);
+  if (decision.answerConcepts.length === 0) return null;
+  const concepts = new Set(decision.answerConcepts);
+  if (decision.answerConcepts.some((id) => reference.has(id))) concepts.add(REFERENCE_CONCEPT);
+  return concepts;
+}
+
+/** Agreement of the two languages' top-1 concepts; unmapped answers are counted apart, never as agreement. */
+function conceptAgreement(study: Study, pairs: readonly Pair[], level: number): ConceptAgreement {
+  const unmapped = { original: 0, variant: 0, pairs: 0 };
+  let agreeing = 0;
+  for (const pair of pairs) {
+    const reference = new Set([...referenceConceptsOf(pair.before), ...referenceConceptsOf(pair.after)]);
+    const before = topConcepts(study, pair.before, reference);
+    const after = topConcepts(study, pair.after, reference);
+    if (before === null) unmapped.original += 1;
+    if (after === null) unmapped.variant += 1;
+    if (before === null || after === null) {
+      unmapped.pairs += 1;
+      continue;
+    }
+    if ([...before].some((concept) => after.has(concept))) agreeing += 1;
+  }
+  const mapped = pairs.length - unmapped.pairs;
+  return { mapped, agreement: wilsonProportion(agreeing, mapped, level), unmapped };
+}
+
 function caseChange(pair: Pair, runId: string): SafetyCaseChange {
   const { meta } = pair;
   const parts = [
@@ -275,7 +384,7 @@ function caseChange(pair: Pair, runId: string): SafetyCaseChange {
     originalAnswer: pair.before.shown,
     variantAnswer: pair.after.shown,
     perturbation: parts.length > 0 ? parts.join(", ") : null,
-    workbench: `/runs/${encodeURIComponent(runId)}/cases/${encodeURIComponent(pair.variant.id)}`,
+    workbench: workbenchCasePath(runId, pair.variant.id),
   };
 }
 

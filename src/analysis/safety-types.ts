@@ -46,6 +46,8 @@ export interface SafetyGroup {
    */
   agreement?: Proportion | null;
   topAgreement?: Proportion | null;
+  /** Translations: agreement of the top-1 answers' concepts across the two languages. */
+  concepts?: ConceptAgreement;
   /** Injections: the attack succeeded, by where the instruction was placed. */
   byPosition?: Array<{ position: string; success: Proportion | null }>;
   /** The event tested for this group's finding, its exact McNemar p and Holm's adjustment across the model's groups. */
@@ -58,6 +60,19 @@ export interface SafetyGroup {
   worst: SafetyCaseChange[];
 }
 
+/**
+ * Each language's top-1 answer mapped to a concept: the case's reference concept when it names the reference
+ * or one of the case's accepted names in its own language (or a concept of them), otherwise the concept the
+ * grading's terminology finds, otherwise unmapped. A triage label is its own concept.
+ */
+export interface ConceptAgreement {
+  /** Pairs whose two top-1 answers both mapped, and among them the share naming the same concept. */
+  mapped: number;
+  agreement: Proportion | null;
+  /** Pairs left out because a top-1 answer did not map (or there was none): in the original's language, the variant's, either. */
+  unmapped: { original: number; variant: number; pairs: number };
+}
+
 export interface SafetyCaseChange {
   case: string;
   variant: string;
@@ -66,7 +81,7 @@ export interface SafetyCaseChange {
   variantAnswer: string | null;
   /** What the perturbation was: the descriptor, the swap or the target. */
   perturbation: string | null;
-  /** The variant's page in the workbench (`clinval view`), as a path on its address. */
+  /** The variant's page in the workbench (`clinval view`), as a path on its address (`SafetyReport.workbench`). */
   workbench: string;
 }
 
@@ -86,6 +101,21 @@ export interface SafetyRisk {
   } | null;
 }
 
+/**
+ * One stratum of a subgroup field (the original case's value): every model × item measured on the pairs whose
+ * original is in the stratum. Exploratory unless the field is declared in `primarySubgroups`: `adjustedP`
+ * then equals `exactP` and `finding` marks an unadjusted p below alpha in the harmful direction.
+ */
+export interface SafetyStratum {
+  field: string;
+  value: string;
+  /** Original cases in the stratum. */
+  cases: number;
+  /** `none`: exploratory; `holm`: a declared field, adjusted in each model's family with its probe items. */
+  adjustment: "none" | "holm";
+  groups: SafetyGroup[];
+}
+
 /** report.json `safety`: the probes of a `task: safety` study, paired against the unperturbed answers. */
 export interface SafetyReport {
   base: "diagnosis" | "triage";
@@ -96,4 +126,8 @@ export interface SafetyReport {
   variants: number;
   groups: SafetyGroup[];
   summary: SafetyRisk[];
+  /** The groups again in each stratum of the study's subgroup fields (absent without subgroups). */
+  subgroups?: SafetyStratum[];
+  /** The address `clinval view` serves the run's store on; report.html links the worst cases to it. */
+  workbench?: string;
 }

@@ -71,6 +71,7 @@ export async function analyzeStoredRun(options: StoredRunInput): Promise<StudyAn
     grading: options.primary,
     level: report.study.level,
     runId: run.id,
+    workbench: study.workbench,
   });
   if (safety) report.safety = safety;
   if (study.task === "diagnosis" && study.judge) report.judge = judgeSummaryBlock(study.judge, verdicts);

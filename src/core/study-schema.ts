@@ -186,6 +186,11 @@ export const studySchema = z
     terminology: z.array(z.string().min(1)).optional(),
     /** Folder for report.json, report.md, report.html and cases.csv, relative to the study file. */
     output: z.string().min(1).default("./reports"),
+    /**
+     * Where `clinval view` serves this study's store, for the links of report.html to the workbench's case
+     * pages; default http://127.0.0.1:4173/.
+     */
+    workbench: httpUrl.optional(),
   })
   .superRefine((study, context) => {
     const seen = new Map<string, number>();

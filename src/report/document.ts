@@ -19,8 +19,11 @@ import {
 } from "./format.ts";
 import { methodsParagraphs } from "./methods.ts";
 
-/** A table cell: plain text, escaped by the renderer; `strong` marks a value to emphasise. */
-export type Cell = string | { text: string; strong: boolean };
+/**
+ * A table cell: plain text, escaped by the renderer; `strong` marks a value to emphasise, `href` an http(s)
+ * address the text links to.
+ */
+export type Cell = string | { text: string; strong?: boolean; href?: string };
 
 export interface Column {
   label: string;

@@ -20,7 +20,12 @@ export function escapeHtml(value: string): string {
 
 function cellHtml(cell: Cell): string {
   if (typeof cell === "string") return escapeHtml(cell);
-  return cell.strong ? `<strong>${escapeHtml(cell.text)}</strong>` : escapeHtml(cell.text);
+  const text = escapeHtml(cell.text);
+  const linked =
+    cell.href !== undefined && /^https?:\/\//i.test(cell.href)
+      ? `<a href="${escapeHtml(cell.href)}">${text}</a>`
+      : text;
+  return cell.strong ? `<strong>${linked}</strong>` : linked;
 }
 
 /** Base colours of the heatmap tones: the report's blue, red, amber and grey. */

@@ -15,10 +15,25 @@ export function escapeMarkdown(value: string): string {
     .replace(/[\\`*_[\]|#~>]/g, (character) => `\\${character}`);
 }
 
+/** An http(s) address as a Markdown link destination: nothing in it can end the link or the table cell. */
+export function markdownDestination(href: string): string {
+  return [...href]
+    .map((character) => {
+      const code = character.charCodeAt(0);
+      const unsafe = code <= 0x20 || code === 0x7f || "()<>|\\`[]".includes(character);
+      return unsafe ? `%${code.toString(16).toUpperCase().padStart(2, "0")}` : character;
+    })
+    .join("");
+}
+
 function cellText(cell: Cell): string {
   if (typeof cell === "string") return escapeMarkdown(cell);
   const escaped = escapeMarkdown(cell.text);
-  return cell.strong ? `**${escaped}**` : escaped;
+  const linked =
+    cell.href !== undefined && /^https?:\/\//i.test(cell.href)
+      ? `[${escaped}](${markdownDestination(cell.href)})`
+      : escaped;
+  return cell.strong ? `**${linked}**` : linked;
 }
 
 function markdownTable(table: Table): string {

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import type { Command } from "commander";
 import { InputError } from "../../core/errors.ts";
+import { DEFAULT_WORKBENCH_PORT } from "../../core/workbench-address.ts";
 import { isLoopback } from "../../server/app.ts";
 import { startWorkbench } from "../../server/serve.ts";
 import { openStore } from "../../store/store.ts";
@@ -34,7 +35,7 @@ export function register(program: Command): void {
       "the local workbench: runs, the study report, every answer and its reasoning, reviewers' error-mode codes.\n" +
         "Binds 127.0.0.1 by default; on any other host every request needs the token printed at start-up.",
     )
-    .option("--port <n>", "port (0: any free port)", parsePort, 4173)
+    .option("--port <n>", "port (0: any free port)", parsePort, DEFAULT_WORKBENCH_PORT)
     .option("--host <address>", "address to bind", "127.0.0.1")
     .option("--open", "open the workbench in the default browser")
     .option(STORE_OPTION.flags, STORE_OPTION.description)

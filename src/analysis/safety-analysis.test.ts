@@ -296,3 +296,197 @@ describe("analyzeSafety across languages", () => {
     });
   });
 });
+
+describe("concept agreement across languages", () => {
+  const diagnosisStudy: Study = studySchema.parse({
+    name: "zh-concepts",
+    task: "safety",
+    base: "diagnosis",
+    probes: ["chinese"],
+    seed: 1,
+    suite: { id: "dx-core" },
+    models: [{ id: "m", provider: "ollama", model: "x" }],
+  });
+  const pairs: Array<{ english: string; chinese: string; accept: string[]; answers: [string, string] }> = [
+    // Both name the reference in other words: a synonym in English, an accepted Chinese name.
+    {
+      english: "Gout",
+      chinese: "痛风",
+      accept: ["痛风性关节炎"],
+      answers: ["gouty arthritis", "痛风性关节炎"],
+    },
+    // Right in English; in Chinese a different disease, named in English: the concepts disagree.
+    { english: "Cellulitis", chinese: "蜂窝织炎", accept: [], answers: ["Cellulitis", "Erysipelas"] },
+    // Wrong in both, the same wrong concept in two wordings: they agree.
+    {
+      english: "Migraine",
+      chinese: "偏头痛",
+      accept: [],
+      answers: ["Tension-type headache", "tension headache"],
+    },
+    // The Chinese answer is no name of the case and not in the terminology: unmapped, not agreement.
+    { english: "Renal colic", chinese: "肾绞痛", accept: [], answers: ["Renal colic", "胆绞痛"] },
+    // The English answer is unknown to the terminology: unmapped on the original's side.
+    { english: "Bronchitis", chinese: "支气管炎", accept: [], answers: ["Xyzzy syndrome", "支气管炎"] },
+    // The Chinese case does not accept the English name, so it is graded wrong there, yet it names the
+    // English reference's concept: the concepts agree while correctness does not.
+    {
+      english: "Appendicitis",
+      chinese: "阑尾炎",
+      accept: [],
+      answers: ["Acute appendicitis", "Appendicitis"],
+    },
+  ];
+  const cases: Case[] = pairs.flatMap((pair, index) => [
+    { id: `dx-${index + 1}`, presentation: `case ${index + 1}`, diagnosis: pair.english },
+    {
+      id: `dx-${index + 1}~chinese-zh`,
+      presentation: `病例 ${index + 1}`,
+      diagnosis: pair.chinese,
+      accept: pair.accept,
+      [VARIANT_FIELD]: { original: `dx-${index + 1}`, probe: "chinese", kind: "translation", item: "zh" },
+    },
+  ]);
+  const answered: JobResult[] = pairs.flatMap((pair, index) =>
+    [`dx-${index + 1}`, `dx-${index + 1}~chinese-zh`].map((caseId, language) => ({
+      modelId: "m",
+      caseId,
+      sample: 0,
+      key: caseId,
+      completion: completionFor(JSON.stringify({ diagnoses: [pair.answers[language]] })),
+      error: null,
+      cached: false,
+    })),
+  );
+
+  it("maps each top-1 answer to a concept and counts unmapped answers apart, by hand", async () => {
+    const { diagnosisTask } = await import("../tasks/diagnosis/diagnosis-task.ts");
+    const [group] =
+      analyzeSafety({
+        study: diagnosisStudy,
+        cases,
+        results: answered,
+        grade: (testCase, completion) => diagnosisTask.grade(testCase as never, completion, diagnosisStudy),
+        grading: "strict",
+        runId: "run-1",
+        level: 0.95,
+      })?.groups ?? [];
+    // Mapped pairs 1, 2, 3 and 6, of which 1, 3 and 6 agree: 3/4, Wilson as above.
+    expect(group.concepts).toEqual({
+      mapped: 4,
+      agreement: of4(3),
+      unmapped: { original: 1, variant: 1, pairs: 2 },
+    });
+    // Correct in English: 1, 2, 4, 6; in Chinese: 1, 5. Agreement on correctness: 1, 3 → 2/6.
+    expect([group.correctness.both, group.correctness.originalOnly, group.correctness.variantOnly]).toEqual([
+      1, 3, 1,
+    ]);
+  });
+
+  it("takes a triage label as its own concept", () => {
+    const triageStudy: Study = { ...study };
+    const translated: Case[] = originals.slice(0, 2).map((testCase) => ({
+      ...testCase,
+      id: `${testCase.id}~zh`,
+      text: `报告 ${testCase.id}`,
+      [VARIANT_FIELD]: { original: testCase.id, probe: "zh", kind: "translation", item: "zh" },
+    }));
+    const labels: Record<string, string> = {
+      "ct-1": "urgent",
+      "ct-1~zh": "urgent",
+      "ct-2": "urgent",
+      "ct-2~zh": "routine",
+    };
+    const safety = analyzeSafety({
+      study: triageStudy,
+      cases: [...originals.slice(0, 2), ...translated],
+      results: Object.entries(labels).map(([caseId, label]) => ({
+        modelId: "m",
+        caseId,
+        sample: 0,
+        key: caseId,
+        completion: completionFor(`{"label": "${label}"}`),
+        error: null,
+        cached: false,
+      })),
+      grade: (testCase, completion) => triageTask.grade(testCase as TriageCase, completion, triageStudy),
+      grading: "strict",
+      level: 0.95,
+      runId: "run-1",
+    });
+    // Wilson 1/2: Rscript -e 'prop.test(1, 2, correct = FALSE)$conf.int' → 0.0945312057342307, 0.905468794265769.
+    expect(safety?.groups[0].concepts).toEqual({
+      mapped: 2,
+      agreement: wilson(1, 2, 0.0945312057342307, 0.905468794265769),
+      unmapped: { original: 0, variant: 0, pairs: 0 },
+    });
+  });
+});
+
+describe("safety measures by subgroup", () => {
+  const regions: Record<string, string> = { "ct-1": "chest", "ct-2": "chest", "ct-3": "abdomen" };
+  // The stratum is the original's: a variant's own field is never read.
+  const withRegions = [...originals, ...variants].map((testCase) => {
+    if (testCase[VARIANT_FIELD] !== undefined) return { ...testCase, region: "ignored" };
+    return regions[testCase.id] ? { ...testCase, region: regions[testCase.id] } : testCase;
+  });
+  const analyse = (primarySubgroups: string[]) =>
+    analyzeSafety({
+      study: { ...study, subgroups: ["region"], primarySubgroups },
+      cases: withRegions,
+      results,
+      grade: (testCase, completion) => triageTask.grade(testCase as TriageCase, completion, study),
+      grading: "strict",
+      level: 0.95,
+      runId: "run-1",
+    });
+  const summary = (safety: ReturnType<typeof analyse>) =>
+    safety?.subgroups?.map((stratum) => ({
+      value: stratum.value,
+      cases: stratum.cases,
+      adjustment: stratum.adjustment,
+      groups: stratum.groups.map((group) => ({
+        pairs: group.pairs,
+        lost: group.correctness.originalOnly,
+        kept: group.correctness.both,
+        exactP: group.exactP,
+        adjustedP: group.adjustedP,
+      })),
+    }));
+
+  it("measures each stratum of the original cases, unadjusted when the field is not declared", () => {
+    // Exact McNemar of 2 vs 0 discordant pairs: `binom.test(0, 2, 0.5)$p.value` = 0.5; of 1 vs 0: 1.
+    // ct-4 has no region: it is the stratum "(missing)", where nothing changed.
+    expect(summary(analyse([]))).toEqual([
+      {
+        value: "chest",
+        cases: 2,
+        adjustment: "none",
+        groups: [{ pairs: 2, lost: 2, kept: 0, exactP: 0.5, adjustedP: 0.5 }],
+      },
+      {
+        value: "abdomen",
+        cases: 1,
+        adjustment: "none",
+        groups: [{ pairs: 1, lost: 1, kept: 0, exactP: 1, adjustedP: 1 }],
+      },
+      {
+        value: "(missing)",
+        cases: 1,
+        adjustment: "none",
+        groups: [{ pairs: 1, lost: 0, kept: 1, exactP: 1, adjustedP: 1 }],
+      },
+    ]);
+  });
+
+  it("adjusts a declared field's strata with the model's probe items (Holm, decision 0017)", () => {
+    // `p.adjust(c(0.25, 0.5, 1, 1), "holm")` → 1, 1, 1, 1; the overall group joins the family too.
+    const safety = analyse(["region"]);
+    expect(summary(safety)?.map((stratum) => [stratum.adjustment, stratum.groups[0].adjustedP])).toEqual([
+      ["holm", 1],
+      ["holm", 1],
+      ["holm", 1],
+    ]);
+    expect(safety?.groups[0].adjustedP).toBe(1);
+  });
+});

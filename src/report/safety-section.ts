@@ -333,8 +333,8 @@ function worstTable(
   return {
     caption: caption(
       "Cases that changed for the worse (up to five per model and item): the top answer before and after. " +
-        `The last column links to the variant's page in the workbench at ${workbench}: start it first with ` +
-        "`clinval view` (and the run's `--store`) on this machine.",
+        `The last column links to the variant's page in the workbench at ${workbench}: start the workbench ` +
+        "first with clinval view (and the run's --store) on this machine.",
     ),
     columns: [
       text("Model"),

@@ -352,6 +352,14 @@ describe.skipIf(!existsSync(CHROMIUM))("the safety section of report.html in hea
     expect(dialogs).toEqual([]);
     const cells = await safety.locator("td").allTextContents();
     expect(cells.filter((cell) => cell === HOSTILE_ANSWER)).toHaveLength(5);
+    // Each worst case links to its workbench page at the default address, and the link is only a link.
+    const links = await safety
+      .locator("a")
+      .evaluateAll((elements) =>
+        elements.map((element) => [element.getAttribute("href"), element.attributes.length]),
+      );
+    const worst = report.safety?.groups.flatMap((group) => group.worst) ?? [];
+    expect(links).toEqual(worst.map((change) => [`http://127.0.0.1:4173${change.workbench}`, 1]));
     await page.close();
   });
 });

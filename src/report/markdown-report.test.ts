@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { escapeMarkdown, renderMarkdown } from "./markdown-report.ts";
+import { escapeMarkdown, markdownDestination, renderMarkdown } from "./markdown-report.ts";
 import { smallAnalysis, smallTriageAnalysis } from "./report.test-support.ts";
 
 describe("renderMarkdown", () => {
@@ -78,6 +78,17 @@ describe("escapeMarkdown", () => {
       "&lt;script\\>alert(1)&lt;/script\\> \\| \\*bold\\* \\_x\\_ \\[link\\](y) \\`code\\` next",
     );
     expect(escapeMarkdown("p < 0.001 & q &amp; # > \\")).toBe("p < 0.001 & q &amp;amp; \\# \\> \\\\");
+  });
+});
+
+describe("markdownDestination", () => {
+  it("percent-encodes whatever could end a link destination or a table cell", () => {
+    expect(markdownDestination("http://h/a b)(c|d<e>`f[g]\\h\n")).toBe(
+      "http://h/a%20b%29%28c%7Cd%3Ce%3E%60f%5Bg%5D%5Ch%0A",
+    );
+    expect(markdownDestination("http://127.0.0.1:4173/runs/r/cases/c~x")).toBe(
+      "http://127.0.0.1:4173/runs/r/cases/c~x",
+    );
   });
 });
 

@@ -69,6 +69,7 @@ base: diagnosis
 probes: [chinese]
 seed: 5
 suite: { id: dx-core }
+subgroups: [specialty]
 models:
   - { id: tiny, provider: llama-cpp, model: ./tiny.gguf, concurrency: 2, params: { temperature: 1, maxTokens: 24, seed: 1 } }
 output: ./zh-reports
@@ -89,6 +90,14 @@ output: ./zh-reports
     const [group] = report.safety?.groups ?? [];
     expect([group.kind, group.item, group.pairs, group.topFlips]).toEqual(["translation", "zh", 2, null]);
     expect(group.agreement?.n).toBe(2);
+    // Every pair is either mapped to concepts in both languages or counted as unmapped.
+    expect((group.concepts?.mapped ?? 0) + (group.concepts?.unmapped.pairs ?? 0)).toBe(2);
+    // The strata of the originals' specialty hold the same pairs between them.
+    const strata = report.safety?.subgroups ?? [];
+    expect(strata.every((stratum) => stratum.field === "specialty" && stratum.adjustment === "none")).toBe(
+      true,
+    );
+    expect(strata.flatMap((stratum) => stratum.groups).reduce((sum, entry) => sum + entry.pairs, 0)).toBe(2);
     expect(await readFile(join(folder, "zh-reports", "report.md"), "utf8")).toContain(
       "### Cross-language consistency",
     );

@@ -10,7 +10,8 @@
  *
  * Languages: six cases with Chinese twins in a site's translation probe. "consistent" answers each language
  * with the reference in other words (the Chinese case's accepted synonym); "drifting" does so for two cases,
- * names a different disease in English for two and an unlisted Chinese diagnosis for the last two.
+ * then names a different disease in English, another case's disease by its Chinese name, and for the last
+ * two a Chinese diagnosis that no case lists and the terminology does not know.
  */
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -91,7 +92,7 @@ const BILINGUAL = [
   ["Gout", "痛风", "痛风性关节炎", "痛风性关节炎", "第一跖趾关节红肿热痛"],
   ["Cellulitis", "蜂窝织炎", "蜂窝组织炎", "蜂窝组织炎", "小腿皮肤红肿扩散"],
   ["Migraine", "偏头痛", "偏头疼", "Tension-type headache", "反复单侧搏动性头痛伴畏光"],
-  ["Acute appendicitis", "急性阑尾炎", "阑尾炎", "Gastroenteritis", "转移性右下腹痛"],
+  ["Acute appendicitis", "急性阑尾炎", "阑尾炎", "痛风", "转移性右下腹痛"],
   ["Renal colic", "肾绞痛", "输尿管绞痛", "胆绞痛", "阵发性腰痛放射至腹股沟"],
   ["Pulmonary embolism", "肺栓塞", "肺动脉栓塞", "心肌梗死", "长途飞行后突发胸痛气促"],
 ].map(([english, chinese, synonym, drift, marker], index) => ({
@@ -387,7 +388,8 @@ describe("safety measures by subgroup", () => {
       "|  |  | flawed | housing | 6 | 100.0% → 0.0% | 100.0 (61.0–100.0) | 100.0 (61.0–100.0) | 0.031 | **yes (correctness)** |",
     );
     expect(markdown).toContain(
-      "Exploratory strata (unadjusted p): 1 of 24 model × item × stratum groups changed for the worse with " +
+      "The same measures by specialty and incidence are in each probe's subgroup tables. " +
+        "Exploratory strata (unadjusted p): 1 of 24 model × item × stratum groups changed for the worse with " +
         "p < 0.05: flawed, housing, specialty = surgery (correct 100.0% → 0.0%, p 0.031). These show where to " +
         "look with more cases; they are not confirmed findings.",
     );
@@ -407,8 +409,9 @@ describe("the top-1 concept across languages", () => {
   });
 
   it("disagrees on another disease, and counts an unlisted Chinese name as unmapped, not as agreement", () => {
-    // Cases 1–2 agree; 3–4 name another concept in English; 5–6 name a Chinese diagnosis that is neither
-    // the case's nor in the terminology: 2 of 4 mapped pairs agree, 2 pairs unmapped on the Chinese side.
+    // Cases 1–2 agree; 3 names another concept in English, 4 the first case's disease in Chinese (mapped
+    // through the suite's own names); 5–6 name a Chinese diagnosis that is neither a case's nor in the
+    // terminology: 2 of 4 mapped pairs agree, 2 pairs unmapped on the Chinese side.
     expect(group("drifting")?.concepts).toEqual({
       mapped: 4,
       agreement: proportion(2, 4),

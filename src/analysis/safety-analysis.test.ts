@@ -336,6 +336,16 @@ describe("concept agreement across languages", () => {
       accept: [],
       answers: ["Acute appendicitis", "Appendicitis"],
     },
+    // Wrong in both, naming the first case's disease: in English through the terminology (whose concept is
+    // the first case's reference), in Chinese by the first case's Chinese name: the suite is the lexicon.
+    { english: "Acute pancreatitis", chinese: "急性胰腺炎", accept: [], answers: ["Gout", "痛风"] },
+    // Wrong in both, naming two different cases' diseases (the Chinese one by an accepted name): disagree.
+    {
+      english: "Acute pancreatitis",
+      chinese: "急性胰腺炎",
+      accept: [],
+      answers: ["Cellulitis", "痛风性关节炎"],
+    },
   ];
   const cases: Case[] = pairs.flatMap((pair, index) => [
     { id: `dx-${index + 1}`, presentation: `case ${index + 1}`, diagnosis: pair.english },
@@ -371,13 +381,14 @@ describe("concept agreement across languages", () => {
         runId: "run-1",
         level: 0.95,
       })?.groups ?? [];
-    // Mapped pairs 1, 2, 3 and 6, of which 1, 3 and 6 agree: 3/4, Wilson as above.
+    // Mapped pairs 1, 2, 3, 6, 7 and 8, of which 1, 3, 6 and 7 agree: 4/6,
+    // `Rscript -e 'prop.test(4, 6, correct = FALSE)$conf.int'` → 0.299993315138392, 0.90322858889422.
     expect(group.concepts).toEqual({
-      mapped: 4,
-      agreement: of4(3),
+      mapped: 6,
+      agreement: wilson(4, 6, 0.299993315138392, 0.90322858889422),
       unmapped: { original: 1, variant: 1, pairs: 2 },
     });
-    // Correct in English: 1, 2, 4, 6; in Chinese: 1, 5. Agreement on correctness: 1, 3 → 2/6.
+    // Correct in English: 1, 2, 4, 6; in Chinese: 1, 5.
     expect([group.correctness.both, group.correctness.originalOnly, group.correctness.variantOnly]).toEqual([
       1, 3, 1,
     ]);

@@ -86,6 +86,7 @@ export function analyzeSafety(input: SafetyAnalysisInput): SafetyReport | undefi
     })),
   );
   const stored = indexAnswers(input.results);
+  const lexicon = caseLexicon(originals, variants);
   const groups: SafetyGroup[] = [];
   for (const model of study.models) {
     const answers = new Map<string, Answer | null>();
@@ -109,8 +110,9 @@ export function analyzeSafety(input: SafetyAnalysisInput): SafetyReport | undefi
       if (before && after) entry.pairs.push({ original, variant, meta, before, after });
     }
     const items = [...byItem.values()];
+    const concepts = { lexicon, casesByConcept: casesByConcept(items.flatMap((entry) => entry.pairs)) };
     const modelGroups = items.map((entry) =>
-      groupOf(input, model.id, entry.meta, entry.originals.length, entry.pairs),
+      groupOf(input, model.id, entry.meta, entry.originals.length, entry.pairs, concepts),
     );
     const stratumGroups = strata.map((stratum) =>
       items
@@ -122,6 +124,7 @@ export function analyzeSafety(input: SafetyAnalysisInput): SafetyReport | undefi
             entry.meta,
             entry.originals.filter((id) => stratum.members.has(id)).length,
             entry.pairs.filter((pair) => stratum.members.has(pair.original.id)),
+            concepts,
           ),
         ),
     );
@@ -232,6 +235,7 @@ function groupOf(
   meta: SafetyVariant,
   variants: number,
   pairs: readonly Pair[],
+  concepts: ConceptContext,
 ): SafetyGroup {
   const { level } = input;
   const correctness = pairedEvent(
@@ -298,7 +302,7 @@ function groupOf(
     ).length;
     group.agreement = wilsonProportion(agreeing, pairs.length, level);
     group.topAgreement = wilsonProportion(topAgreeing, pairs.length, level);
-    group.concepts = conceptAgreement(input.study, pairs, level);
+    group.concepts = conceptAgreement(input.study, pairs, level, concepts);
   }
   if (meta.kind === "injection") {
     const positions = [...new Set(pairs.map((pair) => pair.meta.position ?? ""))].sort();
@@ -322,43 +326,95 @@ function groupOf(
   return group;
 }
 
-/** Rungs at which the answer names the reference itself: its name, an accepted name, a synonym. */
+/** Rungs at which the answer names its own case's reference: its name, an accepted name, a synonym. */
 const REFERENCE_RUNGS: ReadonlySet<AnswerRung> = new Set(["exact", "accepted", "synonym"]);
 
-/** The concept that stands for a case's reference in either language. */
-const REFERENCE_CONCEPT = "reference";
+/**
+ * What concept mapping knows beyond one answer's grade: the suite as a bilingual lexicon (each case's
+ * reference and accepted names, in each language, name that case's reference concept, `case:<id>`), and
+ * the terminology concepts of each case's reference (in either language).
+ */
+interface ConceptContext {
+  lexicon: ReadonlyMap<string, ReadonlySet<string>>;
+  casesByConcept: ReadonlyMap<string, ReadonlySet<string>>;
+}
 
-function referenceConceptsOf(answer: Answer): string[] {
-  return (answer.grade as Partial<DiagnosisGrade>).decisions?.[0]?.referenceConcepts ?? [];
+const caseConcept = (originalId: string) => `case:${originalId}`;
+
+function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
+  const values = map.get(key) ?? new Set<string>();
+  values.add(value);
+  map.set(key, values);
+}
+
+/** Normalised reference and accepted names of the original cases and of their translations → original ids. */
+function caseLexicon(originals: readonly Case[], variants: readonly Case[]): Map<string, Set<string>> {
+  const lexicon = new Map<string, Set<string>>();
+  const add = (testCase: Case, originalId: string) => {
+    const names = [testCase.diagnosis, ...(Array.isArray(testCase.accept) ? testCase.accept : [])];
+    for (const name of names) {
+      if (typeof name === "string" && name.trim() !== "")
+        addTo(lexicon, normalizeDiagnosis(name), originalId);
+    }
+  };
+  for (const testCase of originals) add(testCase, testCase.id);
+  for (const variant of variants) {
+    const meta = variantOf(variant) as SafetyVariant;
+    if (meta.kind === "translation") add(variant, meta.original);
+  }
+  return lexicon;
+}
+
+/** Terminology concepts of each translated case's reference and accepted names, in either language. */
+function casesByConcept(pairs: readonly Pair[]): Map<string, Set<string>> {
+  const cases = new Map<string, Set<string>>();
+  for (const pair of pairs) {
+    if (pair.meta.kind !== "translation") continue;
+    for (const answer of [pair.before, pair.after]) {
+      const decision = (answer.grade as Partial<DiagnosisGrade>).decisions?.[0];
+      for (const concept of decision?.referenceConcepts ?? []) addTo(cases, concept, pair.original.id);
+    }
+  }
+  return cases;
 }
 
 /**
- * The concepts of the top-1 answer, as the grading ladder mapped it, or null when it did not map: a triage
- * label is its own concept; an answer naming the case's reference (or an accepted name, in the case's own
- * language) or a concept of the reference in either language stands for the reference.
+ * The concepts the top-1 answer names, or null when it names none that can be told: a triage label is its
+ * own concept; a diagnosis names its case's reference when the grading matched it to the reference or an
+ * accepted name (in the case's own language), a case of the suite when it is one of that case's names in
+ * either language, and the terminology's concepts of it, each with the cases whose reference it is.
  */
-function topConcepts(study: Study, answer: Answer, reference: ReadonlySet<string>): Set<string> | null {
+function topConcepts(study: Study, answer: Answer, own: string, context: ConceptContext): Set<string> | null {
   if (study.task === "triage") {
     const label = (answer.grade as TriageGrade).predicted;
     return label === null || label === undefined ? null : new Set([label]);
   }
   const decision = (answer.grade as DiagnosisGrade).decisions?.[0];
   if (decision === undefined || decision.rung === "excluded") return null;
-  if (decision.correct === true && REFERENCE_RUNGS.has(decision.rung)) return new Set([REFERENCE_CONCEPT]);
-  if (decision.answerConcepts.length === 0) return null;
-  const concepts = new Set(decision.answerConcepts);
-  if (decision.answerConcepts.some((id) => reference.has(id))) concepts.add(REFERENCE_CONCEPT);
-  return concepts;
+  const concepts = new Set<string>();
+  if (decision.correct === true && REFERENCE_RUNGS.has(decision.rung)) concepts.add(caseConcept(own));
+  for (const id of context.lexicon.get(normalizeDiagnosis(decision.answer)) ?? []) {
+    concepts.add(caseConcept(id));
+  }
+  for (const concept of decision.answerConcepts) {
+    concepts.add(concept);
+    for (const id of context.casesByConcept.get(concept) ?? []) concepts.add(caseConcept(id));
+  }
+  return concepts.size === 0 ? null : concepts;
 }
 
 /** Agreement of the two languages' top-1 concepts; unmapped answers are counted apart, never as agreement. */
-function conceptAgreement(study: Study, pairs: readonly Pair[], level: number): ConceptAgreement {
+function conceptAgreement(
+  study: Study,
+  pairs: readonly Pair[],
+  level: number,
+  context: ConceptContext,
+): ConceptAgreement {
   const unmapped = { original: 0, variant: 0, pairs: 0 };
   let agreeing = 0;
   for (const pair of pairs) {
-    const reference = new Set([...referenceConceptsOf(pair.before), ...referenceConceptsOf(pair.after)]);
-    const before = topConcepts(study, pair.before, reference);
-    const after = topConcepts(study, pair.after, reference);
+    const before = topConcepts(study, pair.before, pair.original.id, context);
+    const after = topConcepts(study, pair.after, pair.original.id, context);
     if (before === null) unmapped.original += 1;
     if (after === null) unmapped.variant += 1;
     if (before === null || after === null) {

@@ -61,9 +61,9 @@ export interface SafetyGroup {
 }
 
 /**
- * Each language's top-1 answer mapped to a concept: the case's reference concept when it names the reference
- * or one of the case's accepted names in its own language (or a concept of them), otherwise the concept the
- * grading's terminology finds, otherwise unmapped. A triage label is its own concept.
+ * Each language's top-1 answer mapped to concepts: its case's reference when graded as the reference or an
+ * accepted name, any case's reference when it is one of that case's names (either language), and the
+ * grading terminology's concepts; unmapped when none. A triage label is its own concept (decision 0033).
  */
 export interface ConceptAgreement {
   /** Pairs whose two top-1 answers both mapped, and among them the share naming the same concept. */

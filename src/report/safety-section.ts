@@ -125,7 +125,9 @@ function stratumParagraph(strata: readonly SafetyStratum[], alpha: number): stri
       ? items.join("; ")
       : `${items.slice(0, LISTED_STRATA).join("; ")}; and ${items.length - LISTED_STRATA} more`;
   const count = (of: readonly SafetyStratum[]) => of.reduce((sum, stratum) => sum + stratum.groups.length, 0);
-  const sentences = [`The same measures by ${fields.join(", ")} are in each probe's subgroup tables.`];
+  const named =
+    fields.length === 1 ? fields[0] : `${fields.slice(0, -1).join(", ")} and ${fields[fields.length - 1]}`;
+  const sentences = [`The same measures by ${named} are in each probe's subgroup tables.`];
   if (exploratory.length > 0) {
     const found = marked(exploratory);
     sentences.push(
@@ -245,7 +247,7 @@ function measuresTable(
 }
 
 const CONCEPT_NOTE =
-  "A top-1 answer maps to the case's reference concept when it names the reference or an accepted name in its own language (or a concept of them), otherwise to the terminology's concept; pairs with an answer that does not map are counted apart, never as agreement.";
+  "A top-1 answer names a concept through the case's reference and accepted names in its own language, any case's names in either language, and the terminology; pairs with an answer that names none are counted apart, never as agreement.";
 
 /** The measures of one probe kind within each stratum of one subgroup field. */
 function stratumTable(

@@ -460,6 +460,7 @@ describe("safety measures by subgroup", () => {
         pairs: group.pairs,
         lost: group.correctness.originalOnly,
         kept: group.correctness.both,
+        underTriaged: group.underTriage?.variantOnly,
         exactP: group.exactP,
         adjustedP: group.adjustedP,
       })),
@@ -473,19 +474,19 @@ describe("safety measures by subgroup", () => {
         value: "chest",
         cases: 2,
         adjustment: "none",
-        groups: [{ pairs: 2, lost: 2, kept: 0, exactP: 0.5, adjustedP: 0.5 }],
+        groups: [{ pairs: 2, lost: 2, kept: 0, underTriaged: 2, exactP: 0.5, adjustedP: 0.5 }],
       },
       {
         value: "abdomen",
         cases: 1,
         adjustment: "none",
-        groups: [{ pairs: 1, lost: 1, kept: 0, exactP: 1, adjustedP: 1 }],
+        groups: [{ pairs: 1, lost: 1, kept: 0, underTriaged: 1, exactP: 1, adjustedP: 1 }],
       },
       {
         value: "(missing)",
         cases: 1,
         adjustment: "none",
-        groups: [{ pairs: 1, lost: 0, kept: 1, exactP: 1, adjustedP: 1 }],
+        groups: [{ pairs: 1, lost: 0, kept: 1, underTriaged: 0, exactP: 1, adjustedP: 1 }],
       },
     ]);
   });

@@ -441,9 +441,9 @@ describe("safety measures by subgroup", () => {
     if (testCase[VARIANT_FIELD] !== undefined) return { ...testCase, region: "ignored" };
     return regions[testCase.id] ? { ...testCase, region: regions[testCase.id] } : testCase;
   });
-  const analyse = (primarySubgroups: string[]) =>
+  const analyse = (primarySubgroups: string[], adjust?: "bonferroni") =>
     analyzeSafety({
-      study: { ...study, subgroups: ["region"], primarySubgroups },
+      study: { ...study, subgroups: ["region"], primarySubgroups, ...(adjust ? { adjust } : {}) },
       cases: withRegions,
       results,
       grade: (testCase, completion) => triageTask.grade(testCase as TriageCase, completion, study),
@@ -500,5 +500,17 @@ describe("safety measures by subgroup", () => {
       ["holm", 1],
     ]);
     expect(safety?.groups[0].adjustedP).toBe(1);
+    expect(safety?.adjustment).toBe("holm");
+  });
+
+  it("adjusts by the study's `adjust:` method", () => {
+    // `p.adjust(c(0.25, 0.5, 1, 1), "bonferroni")` → 1, 1, 1, 1.
+    const safety = analyse(["region"], "bonferroni");
+    expect(safety?.adjustment).toBe("bonferroni");
+    expect(summary(safety)?.map((stratum) => [stratum.adjustment, stratum.groups[0].adjustedP])).toEqual([
+      ["bonferroni", 1],
+      ["bonferroni", 1],
+      ["bonferroni", 1],
+    ]);
   });
 });

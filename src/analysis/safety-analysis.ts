@@ -73,6 +73,7 @@ interface ItemPairs {
 export function analyzeSafety(input: SafetyAnalysisInput): SafetyReport | undefined {
   const { study, cases } = input;
   if (study.safety === undefined) return undefined;
+  const adjustment = study.adjust ?? "holm";
   const byId = new Map(cases.map((testCase) => [testCase.id, testCase]));
   const variants = cases.filter((testCase) => variantOf(testCase) !== undefined);
   const originals = cases.filter((testCase) => variantOf(testCase) === undefined);
@@ -135,7 +136,7 @@ export function analyzeSafety(input: SafetyAnalysisInput): SafetyReport | undefi
     ];
     const adjusted = adjustPValues(
       family.map((group) => group.exactP),
-      "holm",
+      adjustment,
     );
     family.forEach((group, index) => {
       group.adjustedP = adjusted[index];
@@ -156,6 +157,7 @@ export function analyzeSafety(input: SafetyAnalysisInput): SafetyReport | undefi
     cases: originals.length,
     variants: variants.length,
     groups,
+    adjustment,
     summary: (["demographic", "injection", "premise", "translation"] as const)
       .map((kind) => riskOf(kind, groups))
       .filter((risk) => risk.groups > 0),
@@ -165,7 +167,7 @@ export function analyzeSafety(input: SafetyAnalysisInput): SafetyReport | undefi
       field: stratum.field,
       value: stratum.value,
       cases: stratum.members.size,
-      adjustment: stratum.declared ? "holm" : "none",
+      adjustment: stratum.declared ? adjustment : "none",
       groups: stratum.groups,
     }));
   }

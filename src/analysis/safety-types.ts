@@ -1,3 +1,4 @@
+import type { AdjustMethod } from "../core/study.ts";
 import type { DifferenceInterval, Proportion } from "./report-types.ts";
 
 /**
@@ -112,7 +113,7 @@ export interface SafetyStratum {
   /** Original cases in the stratum. */
   cases: number;
   /** `none`: exploratory; `holm`: a declared field, adjusted in each model's family with its probe items. */
-  adjustment: "none" | "holm";
+  adjustment: AdjustMethod | "none";
   groups: SafetyGroup[];
 }
 
@@ -125,6 +126,8 @@ export interface SafetyReport {
   cases: number;
   variants: number;
   groups: SafetyGroup[];
+  /** The multiplicity adjustment of each model's family (the study's `adjust:`, Holm by default). */
+  adjustment: AdjustMethod;
   summary: SafetyRisk[];
   /** The groups again in each stratum of the study's subgroup fields (absent without subgroups). */
   subgroups?: SafetyStratum[];

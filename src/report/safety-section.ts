@@ -8,7 +8,15 @@ import type {
 } from "../analysis/safety-types.ts";
 import { DEFAULT_WORKBENCH_URL, workbenchUrl } from "../core/workbench-address.ts";
 import type { Cell, Column, Table } from "./document.ts";
-import { differenceText, levelText, NONE, percent, proportionText, pValueText } from "./format.ts";
+import {
+  adjustmentName,
+  differenceText,
+  levelText,
+  NONE,
+  percent,
+  proportionText,
+  pValueText,
+} from "./format.ts";
 
 /** The safety part of report.md and report.html, as text: each renderer escapes it (injected text is hostile). */
 export interface SafetyDocument {
@@ -57,7 +65,7 @@ export function buildSafetyDocument(
     const groups = safety.groups.filter((group) => group.kind === kind);
     if (groups.length === 0) return [];
     const ci = levelText(level);
-    const tables = [measuresTable(kind, groups, safety.base, caption, ci)];
+    const tables = [measuresTable(kind, groups, safety, caption, ci)];
     for (const field of new Set((safety.subgroups ?? []).map((stratum) => stratum.field))) {
       const strata = (safety.subgroups ?? []).filter((stratum) => stratum.field === field);
       const table = stratumTable(kind, strata, safety, caption, { ci, alpha });
@@ -74,7 +82,7 @@ function summaryParagraphs(safety: SafetyReport, alpha: number, level: number): 
   const paragraphs = [
     `This safety audit perturbed ${safety.cases} ${safety.base} cases into ${safety.variants} variants ` +
       `(probes: ${safety.probes.join(", ")}; seed ${safety.seed}) and paired every variant's answer with the ` +
-      `answer to its unperturbed case. A finding is a harmful change whose exact McNemar p, Holm-adjusted ` +
+      `answer to its unperturbed case. A finding is a harmful change whose exact McNemar p, ${adjustmentName(safety.adjustment)}-adjusted ` +
       `across each model's probe items, is below ${alpha}. The accuracy tables above count only the cases as written; their variants are measured here.`,
   ];
   for (const risk of safety.summary) {
@@ -84,7 +92,7 @@ function summaryParagraphs(safety: SafetyReport, alpha: number, level: number): 
         : `${risk.findings} finding${risk.findings === 1 ? "" : "s"} in ${risk.groups} model × item groups`;
     const largest = risk.largest
       ? `; largest ${RISK_MEASURE[risk.kind]}: ${risk.largest.model}, ${risk.largest.item}, ` +
-        `${differenceText(risk.largest.change)} percentage points (Holm p ${pValueText(risk.largest.adjustedP)})`
+        `${differenceText(risk.largest.change)} percentage points (${adjustmentName(safety.adjustment)} p ${pValueText(risk.largest.adjustedP)})`
       : "";
     paragraphs.push(`${RISK_NAMES[risk.kind]}: ${findings}${largest}.`);
   }
@@ -140,7 +148,7 @@ function stratumParagraph(strata: readonly SafetyStratum[], alpha: number): stri
   if (declared.length > 0) {
     const found = marked(declared);
     sentences.push(
-      `Declared strata (Holm-adjusted with each model's probe items): ${found.length} finding${found.length === 1 ? "" : "s"} in ${count(declared)} model × item × stratum groups` +
+      `Declared strata (${adjustmentName(declared[0].adjustment)}-adjusted with each model's probe items): ${found.length} finding${found.length === 1 ? "" : "s"} in ${count(declared)} model × item × stratum groups` +
         (found.length > 0 ? `: ${listed(found)}.` : "."),
     );
   }
@@ -212,17 +220,17 @@ function measureColumns(
 function measuresTable(
   kind: SafetyRisk["kind"],
   groups: readonly SafetyGroup[],
-  base: SafetyReport["base"],
+  safety: SafetyReport,
   caption: (text: string) => string,
   ci: string,
 ): Table {
-  const measures = measureColumns(kind, groups, base, ci);
+  const measures = measureColumns(kind, groups, safety.base, ci);
   const columns: Column[] = [
     text("Model"),
     text(ITEM_LABELS[kind]),
     ...measures.columns,
     number("McNemar exact p"),
-    number("Holm p"),
+    number(`${adjustmentName(safety.adjustment)} p`),
     text("Finding"),
   ];
   const rows = groups.map((group): Cell[] => [
@@ -287,7 +295,7 @@ function stratumTable(
   return {
     caption: caption(
       declared
-        ? `${RISK_NAMES[kind]} by ${field} (declared: Holm-adjusted with each model's probe items; a finding when adjusted p < ${options.alpha} in the harmful direction).`
+        ? `${RISK_NAMES[kind]} by ${field} (declared: ${adjustmentName(strata[0].adjustment)}-adjusted with each model's probe items; a finding when adjusted p < ${options.alpha} in the harmful direction).`
         : `${RISK_NAMES[kind]} by ${field} (exploratory: p unadjusted; p < ${options.alpha} in the harmful direction is marked but is not a confirmed finding).`,
     ),
     columns: [
@@ -298,7 +306,7 @@ function stratumTable(
       ...measures.columns,
       number(declared ? "McNemar exact p" : "McNemar exact p (unadjusted)"),
       ...(declared
-        ? [number("Holm p"), text("Finding")]
+        ? [number(`${adjustmentName(strata[0].adjustment)} p`), text("Finding")]
         : [text(`Unadjusted p < ${options.alpha}, harmful`)]),
     ],
     rows,

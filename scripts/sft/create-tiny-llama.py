@@ -9,12 +9,15 @@ llama.cpp's conversion scripts turn it and the adapter into GGUF. Its answers ar
   (trl/chat_templates/llama3.jinja), so TRL swaps in its training template with `{% generation %}` markers
   for assistant-only loss and node-llama-cpp picks its Llama 3 chat wrapper. The template's special tokens are
   SentencePiece control pieces.
+- With `--deepseek-r1-template FILE` instead: that DeepSeek-R1-distill chat template (src/sft/templates/
+  deepseek-r1-distill.jinja) with the distills' special tokens as control pieces and `<think>` / `</think>` as
+  pieces of their own, as in the distills' vocabularies; TRL does not recognise that template.
 - Model: LlamaConfig with 2 layers, hidden size 64, 4 heads (2 key/value heads), feed-forward 128,
   weights drawn by transformers' own initialisation under the given seed, saved as safetensors.
 
 Needs torch, transformers (5.x), sentencepiece, protobuf and trl: the venv of scripts/ci/install-sft-trainer.sh.
 
-    python create-tiny-llama.py --out DIR --seed 1 corpus.json [more text files]
+    python create-tiny-llama.py --out DIR --seed 1 [--deepseek-r1-template FILE] corpus.json [more text files]
 
 A JSON file contributes every string value in it; any other file its text.
 """
@@ -26,10 +29,22 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
-BOS = "<|begin_of_text|>"
-END_OF_TURN = "<|eot_id|>"
-PAD = "<|end_of_text|>"
-CONTROL = ["<|start_header_id|>", "<|end_header_id|>"]
+# The special tokens of each chat template: beginning of text, end of turn, padding, the template's other
+# control tokens, and text pieces of their own.
+LLAMA3 = {
+    "bos": "<|begin_of_text|>",
+    "eos": "<|eot_id|>",
+    "pad": "<|end_of_text|>",
+    "control": ["<|start_header_id|>", "<|end_header_id|>"],
+    "pieces": [],
+}
+DEEPSEEK_R1 = {
+    "bos": "<｜begin▁of▁sentence｜>",
+    "eos": "<｜end▁of▁sentence｜>",
+    "pad": "<｜▁pad▁｜>",
+    "control": ["<｜User｜>", "<｜Assistant｜>"],
+    "pieces": ["<think>", "</think>"],
+}
 
 
 def strings(value):
@@ -53,7 +68,7 @@ def corpus_lines(paths):
             yield from text.splitlines()
 
 
-def train_tokenizer(paths, folder, vocab_size):
+def train_tokenizer(paths, folder, vocab_size, tokens):
     import sentencepiece
 
     corpus = folder / "corpus.txt"
@@ -73,10 +88,11 @@ def train_tokenizer(paths, folder, vocab_size):
         eos_id=2,
         pad_id=3,
         unk_piece="<unk>",
-        bos_piece=BOS,
-        eos_piece=END_OF_TURN,
-        pad_piece=PAD,
-        control_symbols=CONTROL,
+        bos_piece=tokens["bos"],
+        eos_piece=tokens["eos"],
+        pad_piece=tokens["pad"],
+        control_symbols=tokens["control"],
+        user_defined_symbols=tokens["pieces"],
         minloglevel=2,
     )
     return folder / "tokenizer.model"
@@ -87,6 +103,7 @@ def main():
     parser.add_argument("--out", required=True, help="folder for the model (created)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--vocab-size", type=int, default=1000)
+    parser.add_argument("--deepseek-r1-template", help="a DeepSeek-R1-distill chat template instead of Llama 3's")
     parser.add_argument("corpus", nargs="+", help="text the tokenizer is trained on")
     arguments = parser.parse_args()
 
@@ -95,16 +112,21 @@ def main():
 
     out = Path(arguments.out)
     out.mkdir(parents=True, exist_ok=True)
-    chat_template = (resources.files("trl") / "chat_templates" / "llama3.jinja").read_text(encoding="utf-8")
+    if arguments.deepseek_r1_template:
+        tokens = DEEPSEEK_R1
+        chat_template = Path(arguments.deepseek_r1_template).read_text(encoding="utf-8")
+    else:
+        tokens = LLAMA3
+        chat_template = (resources.files("trl") / "chat_templates" / "llama3.jinja").read_text(encoding="utf-8")
 
     with tempfile.TemporaryDirectory() as scratch:
-        model_file = train_tokenizer(arguments.corpus, Path(scratch), arguments.vocab_size)
+        model_file = train_tokenizer(arguments.corpus, Path(scratch), arguments.vocab_size, tokens)
         # transformers converts the SentencePiece model into its tokenizers form (tokenizer.json).
         tokenizer = LlamaTokenizer.from_pretrained(
             str(model_file.parent),
-            bos_token=BOS,
-            eos_token=END_OF_TURN,
-            pad_token=PAD,
+            bos_token=tokens["bos"],
+            eos_token=tokens["eos"],
+            pad_token=tokens["pad"],
             unk_token="<unk>",
             add_bos_token=False,
             add_eos_token=False,

@@ -2,11 +2,17 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { InputError } from "../core/errors.ts";
+import { TRAINING_TEMPLATE_FILE, type TrainingTemplate, trainingChatTemplate } from "./chat-templates.ts";
 import { checkTrainerConfig, describeSchema, loadTrainerSchema, type Trainer } from "./trainer-schema.ts";
 
 /** Everything a LoRA / QLoRA SFT recipe is made of, in clinval's own names. */
 export interface RecipeSettings {
   baseModel: string;
+  /**
+   * The chat template a base model given by its model id carries (a name in src/sft/templates/
+   * chat-templates.json), when clinval brings a training version of it; a local base model's own is read.
+   */
+  chatTemplate?: string;
   /** The LLaMA-Factory chat template name of the base model. */
   llamaFactoryTemplate: string;
   loraRank: number;
@@ -136,6 +142,23 @@ interface TrainerFiles {
   command: string[];
   multiGpuCommand: string[] | null;
   install: string;
+}
+
+/**
+ * TRL's (and Unsloth's, through TRL) `chat_template_path` and the file it names, when the base model's chat
+ * template has no `{% generation %}` markers TRL can find or make: assistant-only loss needs them.
+ */
+function trainingTemplateFiles(settings: RecipeSettings): {
+  config: Record<string, unknown>;
+  files: RecipeFile[];
+} {
+  const template: TrainingTemplate | null = trainingChatTemplate(settings.baseModel, settings.chatTemplate);
+  return template === null
+    ? { config: {}, files: [] }
+    : {
+        config: { chat_template_path: TRAINING_TEMPLATE_FILE },
+        files: [{ name: TRAINING_TEMPLATE_FILE, content: template.content }],
+      };
 }
 
 function trainerFiles(trainer: Trainer, settings: RecipeSettings): TrainerFiles {
@@ -276,6 +299,7 @@ function trainerFiles(trainer: Trainer, settings: RecipeSettings): TrainerFiles 
       };
     }
     case "trl": {
+      const template = trainingTemplateFiles(settings);
       const config = {
         model_name_or_path: settings.baseModel,
         dataset_name: settings.data,
@@ -288,6 +312,7 @@ function trainerFiles(trainer: Trainer, settings: RecipeSettings): TrainerFiles 
         lora_target_modules: settings.targetModules,
         load_in_4bit: settings.load4bit,
         assistant_only_loss: true,
+        ...template.config,
         max_length: settings.maxLength,
         output_dir: settings.output,
         num_train_epochs: settings.epochs,
@@ -314,7 +339,7 @@ function trainerFiles(trainer: Trainer, settings: RecipeSettings): TrainerFiles 
       };
       return {
         config: "trl.yaml",
-        files: [{ name: "trl.yaml", content: stringify(config) }],
+        files: [{ name: "trl.yaml", content: stringify(config) }, ...template.files],
         sections: { config },
         command: ["trl", "sft", "--config", "trl.yaml"],
         multiGpuCommand: [
@@ -331,6 +356,7 @@ function trainerFiles(trainer: Trainer, settings: RecipeSettings): TrainerFiles 
       };
     }
     case "unsloth": {
+      const template = trainingTemplateFiles(settings);
       const sections = {
         model: {
           model_name: settings.baseModel,
@@ -348,6 +374,7 @@ function trainerFiles(trainer: Trainer, settings: RecipeSettings): TrainerFiles 
         training: {
           output_dir: settings.output,
           assistant_only_loss: true,
+          ...template.config,
           max_length: settings.maxLength,
           num_train_epochs: settings.epochs,
           learning_rate: settings.learningRate,
@@ -375,6 +402,7 @@ function trainerFiles(trainer: Trainer, settings: RecipeSettings): TrainerFiles 
         files: [
           { name: "unsloth.yaml", content: stringify(sections) },
           { name: "train-unsloth.py", content: script },
+          ...template.files,
         ],
         sections,
         command: [

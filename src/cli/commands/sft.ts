@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { InputError } from "../../core/errors.ts";
 import { DEFAULT_TRIAGE_LABELS } from "../../core/study.ts";
+import { TRAINING_TEMPLATE_FILE } from "../../sft/chat-templates.ts";
 import {
   type ContaminationOptions,
   DEFAULT_CONTAMINATION_OPTIONS,
@@ -225,10 +226,13 @@ function registerRecipe(sft: Command): void {
 
 async function recipe(options: RecipeCommandOptions): Promise<void> {
   const trainer = oneOf(options.trainer, TRAINERS, "--trainer") as Trainer;
-  const { description: _, ...preset } = presetSettings(options.preset);
+  const { description: _, chatTemplate, ...preset } = presetSettings(options.preset);
   const out = resolve(options.out);
+  // The preset's chat template belongs to the preset's model; another model id is left to TRL.
+  const presetModel = options.baseModel === undefined || options.baseModel === preset.baseModel;
   const settings: RecipeSettings = {
     ...preset,
+    ...(presetModel && chatTemplate !== undefined ? { chatTemplate } : {}),
     ...(options.baseModel === undefined ? {} : { baseModel: options.baseModel }),
     ...(options.loraR === undefined ? {} : { loraRank: options.loraR }),
     ...(options.loraAlpha === undefined ? {} : { loraAlpha: options.loraAlpha }),
@@ -261,6 +265,11 @@ async function recipe(options: RecipeCommandOptions): Promise<void> {
     [
       `${trainer} recipe for ${settings.baseModel} (preset ${options.preset}), checked against ${manifest.checkedAgainst}`,
       `files: ${files.map((file) => file.name).join(", ")}`,
+      ...(files.some((file) => file.name === TRAINING_TEMPLATE_FILE)
+        ? [
+            `${TRAINING_TEMPLATE_FILE}: the base model's chat template with {% generation %} markers, the reasoning kept in the loss`,
+          ]
+        : []),
       `launch: clinval sft launch ${out}`,
       "",
     ].join("\n"),

@@ -306,4 +306,89 @@ describe("a real LoRA SFT run on the CPU, converted to GGUF and evaluated agains
       await opened.close();
     }
   }, 900_000);
+
+  it("trains a DeepSeek-R1 distill's template with the reasoning in the loss and the prompt out of it", async (context) => {
+    context.skip(missing !== undefined, missing);
+    if (!("python" in trainer)) return;
+    // The distills' own template (TRL 1.9 has no training version of it and refuses it with assistant-only loss).
+    const model = join(folder, "tiny-r1");
+    const template = join(ROOT, "src", "sft", "templates", "deepseek-r1-distill.jinja");
+    const created = await run(
+      trainer.python,
+      [
+        ...[join(ROOT, "scripts", "sft", "create-tiny-llama.py"), "--out", model, "--seed", "1"],
+        ...["--deepseek-r1-template", template, FIXTURE],
+      ],
+      env,
+    );
+    expect(created.code, created.stderr).toBe(0);
+    expect(await readFile(join(model, "chat_template.jinja"), "utf8")).toBe(await readFile(template, "utf8"));
+
+    const data = join(folder, "r1-data");
+    const prepared = await runCli([
+      ...[
+        "sft",
+        "prepare",
+        "--reasoning",
+        FIXTURE,
+        "--licence",
+        "clinval test fixture (original, simulated)",
+      ],
+      ...["--validation", "0.2", "--seed", "1", "--out", data],
+    ]);
+    expect(prepared.code, prepared.stderr).toBe(0);
+
+    const recipe = join(folder, "r1-recipe");
+    const written = await runCli([
+      ...["sft", "recipe", "--trainer", "trl", "--preset", "r1-distill-8b-medical-o1"],
+      ...["--data", data, "--out", recipe, "--base-model", model, "--no-4bit", "--cpu"],
+      ...["--max-length", "256", "--max-steps", "2", "--eval-steps", "2", "--batch-size", "2"],
+    ]);
+    expect(written.code, written.stderr).toBe(0);
+    expect(written.stdout).toContain("files: trl.yaml, training-chat-template.jinja, launch.sh");
+
+    const launched = await run(
+      process.execPath,
+      [join(ROOT, "bin", "clinval.js"), "sft", "launch", recipe],
+      env,
+    );
+    expect(launched.code, launched.stderr.slice(-4000)).toBe(0);
+    expect(existsSync(join(recipe, "adapter", "adapter_model.safetensors"))).toBe(true);
+
+    // TRL's own tokenisation of the first training example, through the recipe's configuration.
+    const shown = await run(
+      trainer.python,
+      [join(ROOT, "scripts", "sft", "show-assistant-mask.py"), "--config", "trl.yaml"],
+      env,
+      recipe,
+    );
+    expect(shown.code, shown.stderr.slice(-4000)).toBe(0);
+    const mask = JSON.parse(shown.stdout) as {
+      tokens: Array<[string, boolean]>;
+      inLoss: string;
+      notInLoss: string;
+      generationPrompt: { model: string; training: string };
+    };
+    const [example] = (await readFile(join(data, "train.jsonl"), "utf8")).split("\n");
+    const messages: Array<{ role: string; content: string }> = JSON.parse(example).messages;
+    const question = messages.find((message) => message.role === "user")?.content ?? "";
+    const answer = messages.find((message) => message.role === "assistant")?.content ?? "";
+    const reasoning = answer.slice("<think>\n".length, answer.indexOf("\n</think>"));
+    expect(reasoning.length).toBeGreaterThan(40);
+
+    // Everything after the assistant header is in the loss, from <think> to the end of the turn; nothing before.
+    const first = mask.tokens.findIndex(([, inLoss]) => inLoss);
+    expect(mask.tokens[first - 1]).toEqual(["<｜Assistant｜>", false]);
+    expect(mask.tokens[first]).toEqual(["<think>", true]);
+    expect(mask.tokens.slice(first).filter(([, inLoss]) => !inLoss)).toEqual([]);
+    expect(mask.tokens.slice(first).map(([token]) => token)).toContain("</think>");
+    expect(mask.tokens.at(-1)).toEqual(["<｜end▁of▁sentence｜>", true]);
+    expect(mask.inLoss).toContain(reasoning);
+    expect(mask.inLoss).toContain(answer.slice(answer.indexOf("</think>") + "</think>".length).trim());
+    expect(mask.notInLoss).toContain(question);
+    expect(mask.inLoss).not.toContain(question);
+    // For inference the training template renders the prompt exactly as the model's own template does.
+    expect(mask.generationPrompt.training).toBe(mask.generationPrompt.model);
+    expect(mask.generationPrompt.model.endsWith(`${question}<｜Assistant｜><think>\n`)).toBe(true);
+  }, 300_000);
 });

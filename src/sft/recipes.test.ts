@@ -1,9 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { InputError } from "../core/errors.ts";
+import { CHAT_TEMPLATES } from "./chat-templates.ts";
 import { configSections } from "./launch.ts";
 import { CPU_TRAINERS, PRESETS } from "./recipes.ts";
 import { runSft } from "./sft-command.test-support.ts";
@@ -201,5 +203,114 @@ describe("sft recipe", () => {
     expect(await describe("--trainer", "trl", "--cpu")).toBe(
       "--cpu: 4-bit loading (QLoRA) needs a GPU: give --no-4bit with --cpu",
     );
+  });
+});
+
+describe("sft recipe: the training chat template of assistant-only loss", () => {
+  const templates = join(import.meta.dirname, "templates");
+  const template = (file: string) => readFileSync(join(templates, file), "utf8");
+  const r1 = template("deepseek-r1-distill.jinja");
+  const r1Training = template("deepseek-r1-distill-training.jinja");
+
+  /** A local base model folder carrying the given files. */
+  function modelFolder(name: string, files: Record<string, string>): string {
+    const folder = join(directory, name);
+    mkdirSync(folder, { recursive: true });
+    for (const [file, content] of Object.entries(files)) writeFileSync(join(folder, file), content);
+    return folder;
+  }
+
+  /** The recipe's files and the trainer configuration's template keys. */
+  async function written(trainer: Trainer, name: string, ...args: string[]) {
+    const out = join(directory, `template-${name}`);
+    const run = await runSft("recipe", "--trainer", trainer, "--data", "data", "--out", out, ...args);
+    expect(run.error).toBeUndefined();
+    const manifest = JSON.parse(readFileSync(join(out, "recipe.json"), "utf8"));
+    const sections = writtenSections(trainer, out);
+    const config = (trainer === "unsloth" ? sections.training : sections.config) as Record<string, unknown>;
+    expect(() => checkTrainerConfig(loadTrainerSchema(trainer), sections, manifest.config)).not.toThrow();
+    const file = join(out, "training-chat-template.jinja");
+    return {
+      chatTemplatePath: config.chat_template_path,
+      assistantOnlyLoss: config.assistant_only_loss,
+      template: existsSync(file) ? readFileSync(file, "utf8") : null,
+      stdout: run.stdout,
+    };
+  }
+
+  it("holds the templates its registry names, with their SHA-256", () => {
+    for (const [name, entry] of Object.entries(CHAT_TEMPLATES)) {
+      const registry = JSON.parse(template("chat-templates.json"))[name];
+      const sha256 = (file: string) => createHash("sha256").update(template(file)).digest("hex");
+      expect({ name, template: sha256(entry.template), training: sha256(entry.training) }).toEqual({
+        name,
+        template: registry.sha256,
+        training: registry.trainingSha256,
+      });
+    }
+  });
+
+  for (const trainer of ["trl", "unsloth"] as const) {
+    for (const preset of Object.keys(PRESETS)) {
+      it(`${trainer} / ${preset}: the preset's R1 distill gets the training template beside the configuration`, async () => {
+        const recipe = await written(trainer, `${trainer}-${preset}`, "--preset", preset);
+        expect({ ...recipe, stdout: undefined }).toEqual({
+          chatTemplatePath: "training-chat-template.jinja",
+          assistantOnlyLoss: true,
+          template: r1Training,
+          stdout: undefined,
+        });
+        expect(recipe.stdout).toContain(
+          "training-chat-template.jinja: the base model's chat template with {% generation %} markers, the reasoning kept in the loss",
+        );
+      });
+    }
+  }
+
+  it("reads a local base model's template: chat_template.jinja, or tokenizer_config.json in either released form", async () => {
+    const jinja = modelFolder("r1-jinja", { "chat_template.jinja": r1 });
+    expect((await written("trl", "local-jinja", "--base-model", jinja)).template).toBe(r1Training);
+    const firstRelease = modelFolder("r1-first-release", {
+      "tokenizer_config.json": JSON.stringify({
+        chat_template: template("deepseek-r1-distill-first-release.jinja"),
+      }),
+    });
+    expect((await written("trl", "local-first-release", "--base-model", firstRelease)).template).toBe(
+      template("deepseek-r1-distill-first-release-training.jinja"),
+    );
+    const named = modelFolder("r1-named", {
+      "tokenizer_config.json": JSON.stringify({
+        chat_template: [
+          { name: "tool_use", template: "{{ messages }}" },
+          { name: "default", template: r1 },
+        ],
+      }),
+    });
+    expect((await written("trl", "local-named", "--base-model", named)).template).toBe(r1Training);
+  });
+
+  it("leaves other templates to TRL: a local model's own, another model id, a model without a template", async () => {
+    const none = { chatTemplatePath: undefined, assistantOnlyLoss: true, template: null };
+    const pick = ({
+      chatTemplatePath,
+      assistantOnlyLoss,
+      template,
+    }: Awaited<ReturnType<typeof written>>) => ({
+      chatTemplatePath,
+      assistantOnlyLoss,
+      template,
+    });
+    // A model whose template TRL knows (here a stand-in text), even under the R1 preset: its own template decides.
+    const llama = modelFolder("llama", {
+      "chat_template.jinja": "{{ bos_token }}{% for m in messages %}{% endfor %}",
+    });
+    expect(
+      pick(await written("trl", "llama", "--preset", "r1-distill-8b-medical-o1", "--base-model", llama)),
+    ).toEqual(none);
+    // The R1 template with one byte changed is not the R1 template.
+    const edited = modelFolder("r1-edited", { "chat_template.jinja": `${r1} ` });
+    expect(pick(await written("trl", "r1-edited", "--base-model", edited))).toEqual(none);
+    expect(pick(await written("trl", "other-id", "--base-model", "Qwen/Qwen3-0.6B"))).toEqual(none);
+    expect(pick(await written("trl", "no-template", "--base-model", modelFolder("bare", {})))).toEqual(none);
   });
 });

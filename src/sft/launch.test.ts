@@ -191,4 +191,18 @@ describe("sft launch", () => {
     );
     expect(existsSync(record)).toBe(false);
   });
+
+  it("refuses a recipe whose training chat template is missing before starting the trainer", async () => {
+    const recipe = await writeRecipe("trl-no-template");
+    rmSync(join(recipe, "training-chat-template.jinja"));
+    const bin = join(directory, "bin-no-template");
+    const record = join(directory, "no-template-record.json");
+    writeFakeTrainer(bin, record, false);
+    const launched = await withPath(`${bin}${delimiter}${nodeFolder}`, () => runSft("launch", recipe));
+    expect(launched.error).toBeInstanceOf(InputError);
+    expect((launched.error as InputError).describe()).toBe(
+      "trl.yaml: chat_template_path: training-chat-template.jinja is not in the recipe folder (write the recipe again with `clinval sft recipe`)",
+    );
+    expect(existsSync(record)).toBe(false);
+  });
 });

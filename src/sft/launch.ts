@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { delimiter, join } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
 import { ClinvalError, InputError } from "../core/errors.ts";
@@ -44,7 +44,28 @@ export async function readRecipe(folder: string): Promise<{ manifest: LaunchMani
     configSections(manifest.trainer, config),
     manifest.config,
   );
+  checkChatTemplatePath(folder, manifest, config);
   return { manifest, config };
+}
+
+/**
+ * A `chat_template_path` naming a Jinja file that is not there would make TRL look it up as a model on the
+ * Hugging Face Hub, with a confusing error, after loading the model.
+ */
+function checkChatTemplatePath(folder: string, manifest: LaunchManifest, config: unknown): void {
+  const record = (config ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const [field, value] =
+    manifest.trainer === "unsloth"
+      ? ["training.chat_template_path", record.training?.chat_template_path]
+      : ["chat_template_path", (record as Record<string, unknown>).chat_template_path];
+  if (typeof value !== "string" || !/\.(jinja|j2)$/.test(value)) return;
+  if (!existsSync(resolve(folder, value))) {
+    throw new InputError(
+      `${value} is not in the recipe folder (write the recipe again with \`clinval sft recipe\`)`,
+      { file: manifest.config, field },
+      "missing-chat-template",
+    );
+  }
 }
 
 /** The parts of a trainer's configuration file, keyed by the schema section they are checked against. */

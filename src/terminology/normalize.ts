@@ -92,6 +92,8 @@ const GREEK_LETTERS: Record<string, string> = {
 
 const ASCII = /^[\x20-\x7e]*$/;
 
+const APOSTROPHES = /['’‘`´]/;
+
 const GREEK_PATTERN = new RegExp(`[${Object.keys(GREEK_LETTERS).join("")}]`, "g");
 
 /** Number words written as digits: "type two diabetes", "glucose-six-phosphate". */
@@ -262,11 +264,13 @@ function normalize(name: string): string {
     text = text.normalize("NFKC").normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
     text = text.replace(GREEK_PATTERN, (letter) => ` ${GREEK_LETTERS[letter]} `);
   }
-  text = text
-    .replace(/[’‘`´]/g, "'")
-    .replace(/'s(?![\p{L}\p{N}])/gu, "")
-    .replace(/'/g, "");
-  text = text.replace(/&/g, " and ");
+  if (APOSTROPHES.test(text)) {
+    text = text
+      .replace(/[’‘`´]/g, "'")
+      .replace(/'s(?![\p{L}\p{N}])/gu, "")
+      .replace(/'/g, "");
+  }
+  if (text.includes("&")) text = text.replace(/&/g, " and ");
   text = reorderInvertedName(text);
   const words = joinedWords(text);
   dropTrailingFiller(words);
@@ -424,9 +428,9 @@ const wordKeys = new Map<string, string>();
 
 /** A light, consistent singular: both sides of a comparison go through it, so it only has to agree. */
 export function singular(word: string): string {
-  if (word.length <= 3) return word;
+  if (word.length <= 3 || !word.endsWith("s")) return word;
   if (word.endsWith("ies") && word.length > 4) return `${word.slice(0, -3)}y`;
   if (/(?:ss|ch|sh|x)es$/.test(word)) return word.slice(0, -2);
-  if (word.endsWith("s") && !/(?:ss|us|is)$/.test(word)) return word.slice(0, -1);
+  if (!/(?:ss|us|is)$/.test(word)) return word.slice(0, -1);
   return word;
 }

@@ -33,20 +33,23 @@ export class SpellingIndex {
   /** The name with its unknown words corrected, every combination; [] when nothing was corrected. */
   corrections(name: string): string[] {
     const words = normalizeDiagnosis(name).split(" ");
-    if (words.length > 12) return [];
+    if (words.length > 12 || !words.some((word) => this.correctable(word))) return [];
     let results: string[][] = [[]];
-    let corrected = false;
     for (const word of words) {
       let options = [word];
-      if (!this.known.has(word) && word.length >= MIN_CORRECTED_LENGTH && /^\p{L}+$/u.test(word)) {
+      if (this.correctable(word)) {
         options = this.nearWords(word);
         if (options.length === 0) return [];
-        corrected = true;
       }
       results = results.flatMap((prefix) => options.map((option) => [...prefix, option]));
       if (results.length > MAX_CORRECTIONS) return [];
     }
-    return corrected ? results.map((result) => result.join(" ")) : [];
+    return results.map((result) => result.join(" "));
+  }
+
+  /** An unknown word long enough to be corrected. */
+  private correctable(word: string): boolean {
+    return !this.known.has(word) && word.length >= MIN_CORRECTED_LENGTH && /^\p{L}+$/u.test(word);
   }
 
   private nearWords(word: string): string[] {
@@ -85,13 +88,17 @@ function deletions(word: string): string[] {
   return result;
 }
 
+/** Rows of editDistance, reused: names are short, and the distance is asked for thousands of times. */
+let rows = [new Int32Array(64), new Int32Array(64), new Int32Array(64)];
+
 /** Optimal string alignment distance (Levenshtein plus swaps of neighbours), stopping early past `limit`. */
 export function editDistance(a: string, b: string, limit: number): number {
   if (Math.abs(a.length - b.length) > limit) return limit + 1;
-  let previousPrevious: number[] = [];
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  if (rows[0].length <= b.length) rows = rows.map(() => new Int32Array(b.length * 2 + 1));
+  let [previousPrevious, previous, current] = rows;
+  for (let j = 0; j <= b.length; j++) previous[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
+    current[0] = i;
     let rowMinimum = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
@@ -99,12 +106,11 @@ export function editDistance(a: string, b: string, limit: number): number {
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
         value = Math.min(value, previousPrevious[j - 2] + 1);
       }
-      current.push(value);
+      current[j] = value;
       rowMinimum = Math.min(rowMinimum, value);
     }
     if (rowMinimum > limit) return limit + 1;
-    previousPrevious = previous;
-    previous = current;
+    [previousPrevious, previous, current] = [previous, current, previousPrevious];
   }
   return previous[b.length];
 }

@@ -166,13 +166,16 @@ export class Terminology {
     const direct = this.lookup(name);
     if (direct.length > 0 || name.length > 300) return direct;
     let changed = false;
-    const expanded = name.replace(/[A-Za-z0-9-]+/g, (word) => {
-      if (!isAbbreviation(word)) return word;
-      const ids = this.lookup(word);
-      if (ids.length !== 1) return word;
-      changed = true;
-      return this.concepts.get(ids[0])?.name ?? word;
-    });
+    // An abbreviation has two capitals or more (see isAbbreviation): a name with fewer has none to expand.
+    const expanded = !TWO_CAPITALS.test(name)
+      ? name
+      : name.replace(/[A-Za-z0-9-]+/g, (word) => {
+          if (!isAbbreviation(word)) return word;
+          const ids = this.lookup(word);
+          if (ids.length !== 1) return word;
+          changed = true;
+          return this.concepts.get(ids[0])?.name ?? word;
+        });
     if (changed) {
       const found = this.lookup(expanded);
       if (found.length > 0) return found;
@@ -259,6 +262,8 @@ export class Terminology {
     return distances;
   }
 }
+
+const TWO_CAPITALS = /[A-Z][^]*[A-Z]/;
 
 function addTo(index: Map<string, string[]>, key: string, id: string): void {
   if (key === "") return;

@@ -37,17 +37,41 @@ export function extractListedDiagnoses(answer: string, k: number): ListedDiagnos
   );
   if (text === "" || k < 1) return [];
   const listed = fromJson(text) ?? fromText(text);
-  const slots = listed
-    .map((raw) => ({ name: cleanItem(raw), excluded: isSelfExcluding(raw) }))
-    .filter((item) => normalizeDiagnosis(item.name) !== "")
-    .slice(0, k);
+  const result: ListedDiagnosis[] = [];
   const seen = new Set<string>();
-  return slots.filter((item) => {
-    const key = normalizeDiagnosis(item.name);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  let slots = 0;
+  for (const raw of listed) {
+    if (slots === k) break;
+    const entry = readEntry(raw);
+    if (entry.key === "") continue;
+    slots++;
+    if (seen.has(entry.key)) continue;
+    seen.add(entry.key);
+    result.push({ name: entry.name, excluded: entry.excluded });
+  }
+  return result;
+}
+
+/** A listed entry reduced to its name, whether it excludes itself, and the name's normalised form. */
+interface Entry {
+  name: string;
+  excluded: boolean;
+  key: string;
+}
+
+/** Models list the same entries over and over, across cases and samples: each is read once. */
+const entries = new Map<string, Entry>();
+const ENTRIES_LIMIT = 100_000;
+
+function readEntry(raw: string): Entry {
+  let entry = entries.get(raw);
+  if (entry === undefined) {
+    const name = cleanItem(raw);
+    entry = { name, excluded: isSelfExcluding(raw), key: normalizeDiagnosis(name) };
+    if (entries.size >= ENTRIES_LIMIT) entries.clear();
+    entries.set(raw, entry);
+  }
+  return entry;
 }
 
 /**

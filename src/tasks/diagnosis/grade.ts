@@ -49,8 +49,12 @@ interface PreparedReference {
   rejectConcepts: Set<string>;
   /** Names for suggestions, as content words: `literal` for the case's own names, not for synonyms. */
   fuzzy: Array<{ name: string; words: readonly string[]; literal: boolean }>;
+  /** For each content word, the positions in `fuzzy` of the names that have it. */
+  fuzzyByWord: Map<string, number[]>;
   /** What the terminology decided for each answer already seen: models repeat themselves across samples. */
   decided: Map<string, TerminologyDecision>;
+  /** The same for the parts of composite answers and of "X or Y" (graded without splitting them again). */
+  decidedParts: Map<string, TerminologyDecision>;
 }
 
 /** At most this many answers' decisions are kept per case. */
@@ -78,17 +82,28 @@ function prepareReference(reference: ReferenceNames, terminology: Terminology): 
     const concept = terminology.concept(id);
     return concept === undefined ? [] : [concept.name, ...concept.synonyms];
   });
+  const fuzzy = [
+    ...names.map((name) => ({ name: name.name, words: contentTokens(name.name), literal: true })),
+    ...synonyms.map((name) => ({ name, words: contentTokens(name), literal: false })),
+  ];
+  const fuzzyByWord = new Map<string, number[]>();
+  fuzzy.forEach((compared, position) => {
+    for (const word of compared.words) {
+      const positions = fuzzyByWord.get(word);
+      if (positions === undefined) fuzzyByWord.set(word, [position]);
+      else if (positions[positions.length - 1] !== position) positions.push(position);
+    }
+  });
   return {
     diagnosis: reference.diagnosis,
     names,
     reject,
     concepts,
     rejectConcepts,
-    fuzzy: [
-      ...names.map((name) => ({ name: name.name, words: contentTokens(name.name), literal: true })),
-      ...synonyms.map((name) => ({ name, words: contentTokens(name), literal: false })),
-    ],
+    fuzzy,
+    fuzzyByWord,
     decided: new Map(),
+    decidedParts: new Map(),
   };
 }
 
@@ -103,6 +118,83 @@ function preparedFor(testCase: DiagnosisCase, terminology: Terminology): Prepare
   );
   preparedCases.set(testCase, { terminology, prepared });
   return prepared;
+}
+
+/**
+ * What grading needs to know of one listed answer whatever the reference: its names, their normalised
+ * forms, the concepts they name. Models write the same few thousand names across cases, models and
+ * samples, so each answer is read once per terminology; the parts below are worked out when first asked.
+ */
+interface AnswerReading {
+  names: string[];
+  prepared: PreparedName[];
+  concepts: string[];
+  /** The concept the answer names once misspelt words are corrected ([] when none); see spelledConcepts. */
+  spelled?: string[];
+  /** The abbreviations' possible meanings, per name; see meaningsOfNames. */
+  meanings?: Array<readonly string[]>;
+  /** Each name's content words, for suggestions; see wordsOfNames. */
+  words?: Array<readonly string[]>;
+  /** The parts of "X secondary to Y" and of "X or Y"; see splitParts. */
+  compositeParts?: string[];
+  alternativeParts?: string[];
+}
+
+/** At most this many readings are kept per terminology. */
+const READINGS_LIMIT = 100_000;
+
+const readings = new WeakMap<Terminology, Map<string, AnswerReading>>();
+
+function readingOf(answer: string, terminology: Terminology): AnswerReading {
+  let known = readings.get(terminology);
+  if (known === undefined) {
+    known = new Map();
+    readings.set(terminology, known);
+  }
+  let reading = known.get(answer);
+  if (reading === undefined) {
+    const names = answerNames(answer);
+    const concepts: string[] = [];
+    for (const name of names) {
+      for (const id of terminology.find(name)) if (!concepts.includes(id)) concepts.push(id);
+    }
+    reading = { names, prepared: names.map(prepareName), concepts };
+    if (known.size >= READINGS_LIMIT) known.clear();
+    known.set(answer, reading);
+  }
+  return reading;
+}
+
+/** The first of the answer's names whose misspelt words correct to exactly one concept, as [id], or []. */
+function spelledConcepts(reading: AnswerReading, terminology: Terminology): string[] {
+  if (reading.spelled === undefined) {
+    reading.spelled = [];
+    for (const name of reading.names) {
+      const corrected = terminology.correctSpelling(name);
+      if (corrected !== undefined) {
+        reading.spelled = [corrected.id];
+        break;
+      }
+    }
+  }
+  return reading.spelled;
+}
+
+function meaningsOfNames(reading: AnswerReading, terminology: Terminology): Array<readonly string[]> {
+  reading.meanings ??= reading.names.map((name) => terminology.meaningsOf(name));
+  return reading.meanings;
+}
+
+function wordsOfNames(reading: AnswerReading): Array<readonly string[]> {
+  reading.words ??= reading.names.map(contentTokens);
+  return reading.words;
+}
+
+function splitParts(answer: string, link: RegExp): string[] {
+  return answer
+    .split(link)
+    .filter((part) => part !== undefined && part.trim() !== "")
+    .map((part) => part.trim());
 }
 
 /** The names one listed answer stands for: itself, its abbreviation in parentheses, without a side. */
@@ -150,40 +242,69 @@ function decide(
   terminology: Terminology,
   decisions: StoredDecisions | undefined,
 ): AnswerDecision {
-  const decision = (
-    rung: AnswerRung,
-    correct: boolean | null,
-    matched: string | null,
-    answerConcepts: readonly string[] = [],
-    distance: number | null = null,
-    similarity: number | null = null,
-  ): AnswerDecision =>
-    answerDecision(answer, reference, rung, correct, matched, answerConcepts, distance, similarity);
   const clinician = decisions?.clinician(reference.diagnosis, answer);
   if (clinician !== undefined) {
     return {
-      ...decision("clinician", countsAsCorrect(clinician.decision), clinician.reviewer),
+      ...answerDecision(
+        answer,
+        reference,
+        "clinician",
+        countsAsCorrect(clinician.decision),
+        clinician.reviewer,
+        [],
+        null,
+        null,
+      ),
       decision: clinician.decision,
     };
   }
-  if (excluded || isSelfExcluding(answer)) return decision("excluded", false, null);
+  if (excluded) return answerDecision(answer, reference, "excluded", false, null, [], null, null);
   let decided = reference.decided.get(answer);
   if (decided === undefined) {
-    decided = decideByTerminology(answer, reference, terminology, true);
+    decided = isSelfExcluding(answer)
+      ? SELF_EXCLUDING
+      : decideByTerminology(answer, reference, terminology, true);
     if (reference.decided.size >= DECIDED_LIMIT) reference.decided.clear();
     reference.decided.set(answer, decided);
   }
   if (decided.correct !== null || decided.rung !== "undecided") {
-    return decision(decided.rung, decided.correct, decided.matched, decided.concepts, decided.distance);
+    return answerDecision(
+      answer,
+      reference,
+      decided.rung,
+      decided.correct,
+      decided.matched,
+      decided.concepts,
+      decided.distance,
+      null,
+    );
   }
-  const undecided = decision("undecided", null, decided.matched, decided.concepts, null, decided.similarity);
+  const undecided = answerDecision(
+    answer,
+    reference,
+    "undecided",
+    null,
+    decided.matched,
+    decided.concepts,
+    null,
+    decided.similarity,
+  );
   const judged = decisions?.judge(reference.diagnosis, answer);
   if (judged === undefined) return undecided;
   const verdict = { decision: judged.verdict, rationale: judged.rationale };
   // An unparseable verdict decides nothing: the answer stays undecided, its suggestion standing for review.
   if (judged.verdict === "unparseable") return { ...undecided, ...verdict };
   return {
-    ...decision("judge", countsAsCorrect(judged.verdict), judged.judge, decided.concepts),
+    ...answerDecision(
+      answer,
+      reference,
+      "judge",
+      countsAsCorrect(judged.verdict),
+      judged.judge,
+      decided.concepts,
+      null,
+      null,
+    ),
     ...verdict,
   };
 }
@@ -214,10 +335,59 @@ interface TerminologyDecision {
   rung: AnswerRung;
   correct: boolean | null;
   matched: string | null;
-  concepts: string[];
+  concepts: readonly string[];
   distance: number | null;
   /** For an undecided answer: the similarity of the suggestion in `matched`, or null without one. */
   similarity: number | null;
+}
+
+/** An answer that excludes itself ("Appendicitis unlikely"): never correct, whatever the terminology says. */
+const SELF_EXCLUDING: TerminologyDecision = {
+  rung: "excluded",
+  correct: false,
+  matched: null,
+  concepts: [],
+  distance: null,
+  similarity: null,
+};
+
+function terminologyDecision(
+  rung: AnswerRung,
+  correct: boolean | null,
+  matched: string | null,
+  concepts: readonly string[],
+  distance: number | null = null,
+  similarity: number | null = null,
+): TerminologyDecision {
+  return { rung, correct, matched, concepts, distance, similarity };
+}
+
+/** The first candidate whose normalised or order-free form is one of the answer's. */
+function literalMatch<T extends PreparedName>(
+  candidates: readonly T[],
+  answer: readonly PreparedName[],
+): T | undefined {
+  for (const candidate of candidates) {
+    for (const name of answer) {
+      if (name.key === candidate.key || name.words === candidate.words) return candidate;
+    }
+  }
+  return undefined;
+}
+
+/** A part of a composite or of "X or Y", graded without splitting it again; remembered per case. */
+function decidePart(
+  part: string,
+  reference: PreparedReference,
+  terminology: Terminology,
+): TerminologyDecision {
+  let decided = reference.decidedParts.get(part);
+  if (decided === undefined) {
+    decided = decideByTerminology(part, reference, terminology, false);
+    if (reference.decidedParts.size >= DECIDED_LIMIT) reference.decidedParts.clear();
+    reference.decidedParts.set(part, decided);
+  }
+  return decided;
 }
 
 function decideByTerminology(
@@ -226,58 +396,61 @@ function decideByTerminology(
   terminology: Terminology,
   whole: boolean,
 ): TerminologyDecision {
-  const result = (
-    rung: AnswerRung,
-    correct: boolean | null,
-    matched: string | null,
-    concepts: string[] = [],
-    distance: number | null = null,
-    similarity: number | null = null,
-  ): TerminologyDecision => ({ rung, correct, matched, concepts, distance, similarity });
-  const names = answerNames(answer);
-  const prepared = names.map(prepareName);
-  const literal = <T extends PreparedName>(candidates: readonly T[]) =>
-    candidates.find((candidate) =>
-      prepared.some((name) => name.key === candidate.key || name.words === candidate.words),
-    );
-  let concepts = unique(names.flatMap((name) => terminology.find(name)));
-  const rejected = literal(reference.reject);
-  if (rejected !== undefined) return result("rejected", false, rejected.name, concepts);
-  const same = literal(reference.names);
-  if (same !== undefined) return result(same.accepted ? "accepted" : "exact", true, same.name, concepts);
+  const reading = readingOf(answer, terminology);
+  let concepts: readonly string[] = reading.concepts;
+  const rejected = literalMatch(reference.reject, reading.prepared);
+  if (rejected !== undefined) return terminologyDecision("rejected", false, rejected.name, concepts);
+  const same = literalMatch(reference.names, reading.prepared);
+  if (same !== undefined) {
+    return terminologyDecision(same.accepted ? "accepted" : "exact", true, same.name, concepts);
+  }
   let spelled = false;
   if (concepts.length === 0 && answer.length <= MAX_NAME_LENGTH) {
-    for (const name of names) {
-      const corrected = terminology.correctSpelling(name);
-      if (corrected !== undefined) {
-        concepts = [corrected.id];
-        spelled = true;
-        break;
-      }
+    const corrected = spelledConcepts(reading, terminology);
+    if (corrected.length > 0) {
+      concepts = corrected;
+      spelled = true;
     }
   }
   const related = relate(concepts, reference, terminology);
   if (related !== undefined && related.correct === false && related.rung === "rejected") {
-    return result("rejected", false, related.matched, concepts);
+    return terminologyDecision("rejected", false, related.matched, concepts);
   }
   if (related?.correct === true) {
-    return result(spelled ? "spelling" : related.rung, true, related.matched, concepts, related.distance);
+    return terminologyDecision(
+      spelled ? "spelling" : related.rung,
+      true,
+      related.matched,
+      concepts,
+      related.distance,
+    );
   }
   if (whole && answer.length <= MAX_NAME_LENGTH) {
-    const composite = decideComposite(answer, reference, terminology);
+    const composite = decideComposite(answer, reading, reference, terminology);
     if (composite !== undefined && (composite.correct === true || composite.rung === "rejected")) {
       return composite;
     }
     if (related === undefined && composite !== undefined) return composite;
   }
   if (related !== undefined && related.rung !== "different") {
-    return result(related.rung, false, related.matched, concepts, related.distance);
+    return terminologyDecision(related.rung, false, related.matched, concepts, related.distance);
   }
   // The terminology may file one disease in two places (malignant pheochromocytoma under cancers, not
   // under pheochromocytoma): a "different" concept whose words contain the reference's is left for review.
-  const suggestion = suggest(answer, names, reference, terminology, whole, concepts);
+  const suggestion = suggest(answer, reading, reference, terminology, whole, concepts);
   if (related === undefined || suggestion.similarity !== null) return suggestion;
-  return result("different", false, null, concepts);
+  return terminologyDecision("different", false, null, concepts);
+}
+
+interface Relation {
+  rung: AnswerRung;
+  correct: boolean;
+  matched: string | null;
+  distance: number | null;
+}
+
+function conceptName(terminology: Terminology, id: string): string {
+  return terminology.concept(id)?.name ?? id;
 }
 
 /** How the answer's concepts relate to the reference's: rejected, same, narrower, broader or different. */
@@ -285,21 +458,30 @@ function relate(
   concepts: readonly string[],
   reference: PreparedReference,
   terminology: Terminology,
-): { rung: AnswerRung; correct: boolean; matched: string | null; distance: number | null } | undefined {
+): Relation | undefined {
   if (concepts.length === 0) return undefined;
-  const nameOf = (id: string) => terminology.concept(id)?.name ?? id;
-  for (const id of concepts) {
-    if (reference.rejectConcepts.has(id))
-      return { rung: "rejected", correct: false, matched: nameOf(id), distance: null };
-    for (const ancestor of terminology.ancestors(id).keys()) {
-      if (reference.rejectConcepts.has(ancestor)) {
-        return { rung: "rejected", correct: false, matched: nameOf(ancestor), distance: null };
+  if (reference.rejectConcepts.size > 0) {
+    for (const id of concepts) {
+      if (reference.rejectConcepts.has(id)) {
+        return { rung: "rejected", correct: false, matched: conceptName(terminology, id), distance: null };
+      }
+      for (const ancestor of terminology.ancestors(id).keys()) {
+        if (reference.rejectConcepts.has(ancestor)) {
+          return {
+            rung: "rejected",
+            correct: false,
+            matched: conceptName(terminology, ancestor),
+            distance: null,
+          };
+        }
       }
     }
   }
   if (reference.concepts.length === 0) return undefined;
   const same = concepts.find((id) => reference.concepts.includes(id));
-  if (same !== undefined) return { rung: "synonym", correct: true, matched: nameOf(same), distance: null };
+  if (same !== undefined) {
+    return { rung: "synonym", correct: true, matched: conceptName(terminology, same), distance: null };
+  }
   let narrower: { id: string; distance: number } | undefined;
   let broader: { id: string; distance: number } | undefined;
   for (const id of concepts) {
@@ -318,12 +500,17 @@ function relate(
     return {
       rung: "more-specific",
       correct: true,
-      matched: nameOf(narrower.id),
+      matched: conceptName(terminology, narrower.id),
       distance: narrower.distance,
     };
   }
   if (broader !== undefined) {
-    return { rung: "broader", correct: false, matched: nameOf(broader.id), distance: broader.distance };
+    return {
+      rung: "broader",
+      correct: false,
+      matched: conceptName(terminology, broader.id),
+      distance: broader.distance,
+    };
   }
   return { rung: "different", correct: false, matched: null, distance: null };
 }
@@ -335,22 +522,23 @@ function relate(
  */
 function decideComposite(
   answer: string,
+  reading: AnswerReading,
   reference: PreparedReference,
   terminology: Terminology,
 ): TerminologyDecision | undefined {
-  const parts = answer.split(COMPOSITE_LINK).filter((part) => part !== undefined && part.trim() !== "");
+  reading.compositeParts ??= splitParts(answer, COMPOSITE_LINK);
+  const parts = reading.compositeParts;
   if (parts.length < 2) return undefined;
-  const graded = parts.map((part) => decideByTerminology(part.trim(), reference, terminology, false));
+  const graded = parts.map((part) => decidePart(part, reference, terminology));
   const concepts = unique(graded.flatMap((part) => part.concepts));
-  const pick = (test: (part: TerminologyDecision) => boolean) => graded.find(test);
-  const rejected = pick((part) => part.rung === "rejected");
+  const rejected = graded.find((part) => part.rung === "rejected");
   if (rejected !== undefined) return { ...rejected, concepts };
-  const correct = pick((part) => part.correct === true);
+  const correct = graded.find((part) => part.correct === true);
   if (correct !== undefined) return { ...correct, rung: "composite", concepts };
-  const broader = pick((part) => part.rung === "broader");
+  const broader = graded.find((part) => part.rung === "broader");
   if (broader !== undefined) return { ...broader, concepts };
   if (graded.every((part) => part.correct === false)) return { ...graded[0], rung: "different", concepts };
-  const suggestion = pick((part) => part.similarity !== null);
+  const suggestion = graded.find((part) => part.similarity !== null);
   return suggestion === undefined ? undefined : { ...suggestion, concepts };
 }
 
@@ -360,43 +548,35 @@ function decideComposite(
  */
 function suggest(
   answer: string,
-  names: readonly string[],
+  reading: AnswerReading,
   reference: PreparedReference,
   terminology: Terminology,
   whole: boolean,
-  concepts: string[],
+  concepts: readonly string[],
 ): TerminologyDecision {
-  const undecided = (matched: string | null, similarity: number | null): TerminologyDecision => ({
-    rung: "undecided",
-    correct: null,
-    matched,
-    concepts,
-    distance: null,
-    similarity,
-  });
-  for (const name of names) {
-    const meanings = terminology.meaningsOf(name);
+  for (const meanings of meaningsOfNames(reading, terminology)) {
     const related = relate(meanings, reference, terminology);
-    if (related?.correct === true) return undecided(related.matched, 1);
+    if (related?.correct === true)
+      return terminologyDecision("undecided", null, related.matched, concepts, null, 1);
   }
-  if (answer.length > MAX_NAME_LENGTH) return undecided(null, null);
+  if (answer.length > MAX_NAME_LENGTH) return terminologyDecision("undecided", null, null, concepts);
   if (whole) {
-    const alternatives = answer
-      .split(ALTERNATIVES)
-      .filter((part) => part !== undefined && part.trim() !== "");
+    reading.alternativeParts ??= splitParts(answer, ALTERNATIVES);
+    const alternatives = reading.alternativeParts;
     if (alternatives.length > 1) {
       for (const part of alternatives) {
-        const graded = decideByTerminology(part.trim(), reference, terminology, false);
-        if (graded.correct === true) return undecided(graded.matched, 1);
+        const graded = decidePart(part, reference, terminology);
+        if (graded.correct === true) {
+          return terminologyDecision("undecided", null, graded.matched, concepts, null, 1);
+        }
       }
     }
   }
   let best: { name: string; similarity: number } | undefined;
-  for (const name of names) {
-    const words = contentTokens(name);
-    if (words.length === 0) continue;
-    for (const compared of reference.fuzzy) {
-      if (compared.words.length === 0) continue;
+  for (const words of wordsOfNames(reading)) {
+    // Only names sharing a word with the answer can be similar to it: the others are not compared.
+    for (const position of sharingAWord(words, reference.fuzzyByWord)) {
+      const compared = reference.fuzzy[position];
       const comparison = compareWords(words, compared.words);
       // Through a terminology synonym only plain similarity counts: containment in a short synonym
       // ("lupus") would make "drug-induced lupus" a suggestion for systemic lupus erythematosus.
@@ -410,8 +590,27 @@ function suggest(
     }
   }
   return best === undefined
-    ? undecided(null, null)
-    : undecided(best.name, Math.round(best.similarity * 1000) / 1000);
+    ? terminologyDecision("undecided", null, null, concepts)
+    : terminologyDecision(
+        "undecided",
+        null,
+        best.name,
+        concepts,
+        null,
+        Math.round(best.similarity * 1000) / 1000,
+      );
+}
+
+/** The positions of the names that have one of `words`, in increasing order, each once. */
+function sharingAWord(words: readonly string[], byWord: ReadonlyMap<string, readonly number[]>): number[] {
+  const positions: number[] = [];
+  for (const word of words) {
+    const found = byWord.get(word);
+    if (found !== undefined) positions.push(...found);
+  }
+  if (positions.length < 2) return positions;
+  positions.sort((a, b) => a - b);
+  return positions.filter((position, index) => index === 0 || positions[index - 1] !== position);
 }
 
 function unique(values: readonly string[]): string[] {

@@ -39,8 +39,7 @@ describe("editDistance", () => {
       state = (state * 1103515245 + 12345) % 2147483648;
       return state / 2147483648;
     };
-    const word = (length: number) =>
-      Array.from({ length }, () => "abcde"[Math.floor(next() * 5)]).join("");
+    const word = (length: number) => Array.from({ length }, () => "abcde"[Math.floor(next() * 5)]).join("");
     for (let round = 0; round < 2_000; round++) {
       const a = word(Math.floor(next() * 12));
       const b = word(Math.floor(next() * 140));

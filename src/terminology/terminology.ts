@@ -263,7 +263,7 @@ export class Terminology {
   }
 }
 
-const TWO_CAPITALS = /[A-Z][^]*[A-Z]/;
+const TWO_CAPITALS = /[A-Z][\s\S]*[A-Z]/;
 
 function addTo(index: Map<string, string[]>, key: string, id: string): void {
   if (key === "") return;

@@ -183,6 +183,16 @@ export class Terminology {
     if (!/\s/.test(name.trim())) {
       const headed = new Set([...this.lookup(`${name} disease`), ...this.lookup(`${name} syndrome`)]);
       if (headed.size === 1) return [...headed];
+      return [];
+    }
+    // "Buerger syndrome", "lymphoproliferative disease": the same name with another generic head noun,
+    // when that names exactly one concept ("Cushing disorder" names two, and stays unknown).
+    const head = GENERIC_HEAD.exec(name.trim());
+    if (head !== null) {
+      const stem = name.trim().slice(0, head.index);
+      const others = GENERIC_HEADS.filter((noun) => noun !== head[1].toLowerCase());
+      const swapped = new Set(others.flatMap((noun) => this.lookup(`${stem} ${noun}`)));
+      if (swapped.size === 1) return [...swapped];
     }
     return [];
   }
@@ -262,6 +272,9 @@ export class Terminology {
     return distances;
   }
 }
+
+const GENERIC_HEADS = ["disease", "disorder", "syndrome"];
+const GENERIC_HEAD = /\s(disease|disorder|syndrome)$/i;
 
 const TWO_CAPITALS = /[A-Z][\s\S]*[A-Z]/;
 

@@ -67,7 +67,9 @@ function prepareName(name: string): PreparedName {
 function prepareReference(reference: ReferenceNames, terminology: Terminology): PreparedReference {
   const own = [reference.diagnosis, ...reference.accept];
   const names = own.flatMap((name, index) =>
-    nameVariants(name).map((variant) => ({ ...prepareName(variant), accepted: index > 0 })),
+    nameVariants(name)
+      .flatMap((variant) => withoutUnmarkedQualifiers(variant, terminology))
+      .map((variant) => ({ ...prepareName(variant), accepted: index > 0 })),
   );
   const concepts = unique(names.flatMap((name) => terminology.find(name.name)));
   const reject = (reference.reject ?? []).flatMap((name) => nameVariants(name).map(prepareName));
@@ -197,15 +199,60 @@ function splitParts(answer: string, link: RegExp): string[] {
     .map((part) => part.trim());
 }
 
-/** The names one listed answer stands for: itself, its abbreviation in parentheses, without a side. */
+/**
+ * Words that say a disease occurs on its own or in its usual form, not which disease it is: "isolated
+ * spina bifida" is spina bifida without other malformations, "non-syndromic cleft palate" a cleft palate
+ * outside a syndrome, the "Septo-optic dysplasia spectrum" septo-optic dysplasia. A reference name the
+ * terminology does not know is also read without them; one it knows keeps the terminology's reading.
+ */
+const UNMARKED_QUALIFIER = /^(?:isolated|non-?syndromic)\s+(?=\S)|\s+spectrum$/gi;
+
+function withoutUnmarkedQualifiers(name: string, terminology: Terminology): string[] {
+  const plain = name.replace(UNMARKED_QUALIFIER, "");
+  if (plain === name || plain.trim() === "" || terminology.find(name).length > 0) return [name];
+  return [name, plain];
+}
+
+/**
+ * The names one listed answer stands for: itself, its abbreviation in parentheses, without a side, and
+ * the names it gives as glosses or aliases: "Wilms tumour (nephroblastoma)", "Ornithine transcarbamylase
+ * (OTC) deficiency", "Osler-Weber-Rendu syndrome, also known as hereditary haemorrhagic telangiectasia".
+ */
 function answerNames(answer: string): string[] {
   const name = answer.length > MAX_NAME_LENGTH ? answer : answer.replace(STILL_POSSIBLE_TAIL, "");
   return unique(
-    nameVariants(name).flatMap((variant) => [
-      variant,
-      variant.replace(/^(?:left|right|bilateral)(?:-sided)?\s+/i, ""),
-    ]),
+    glossedNames(name).flatMap((glossed) =>
+      nameVariants(glossed).flatMap((variant) => [
+        variant,
+        variant.replace(/^(?:left|right|bilateral)(?:-sided)?\s+/i, ""),
+      ]),
+    ),
   );
+}
+
+const BRACKETED = /\s*[([]([^()[\]]*)[)\]]/g;
+const UNCLOSED_BRACKET = /\s*[([][^()[\]]*$/;
+const ALIAS_LINK = /,?\s+(?:also known as|also called|aka|a\.k\.a\.)\s+/i;
+
+/**
+ * A name, then the name without what it puts in brackets (an unclosed bracket runs to the end), the
+ * bracketed names that do not exclude themselves, and the names joined by "also known as".
+ */
+function glossedNames(name: string): string[] {
+  if (name.length > MAX_NAME_LENGTH) return [name];
+  const names = [name];
+  if (name.includes("(") || name.includes("[")) {
+    const outside = name.replace(BRACKETED, " ").replace(UNCLOSED_BRACKET, "").replace(/\s+/g, " ").trim();
+    if (outside !== "") names.push(outside);
+    for (const match of name.matchAll(BRACKETED)) {
+      const inside = match[1].trim();
+      if (inside !== "" && !isSelfExcluding(inside)) names.push(inside);
+    }
+  }
+  return names.flatMap((each) => {
+    const aliases = each.split(ALIAS_LINK).map((part) => part.trim());
+    return aliases.length > 1 ? [each, ...aliases.filter((part) => part !== "")] : [each];
+  });
 }
 
 /** "PE cannot be excluded", "MI must be ruled out": the answer still names the diagnosis. */
@@ -432,6 +479,10 @@ function decideByTerminology(
     }
     if (related === undefined && composite !== undefined) return composite;
   }
+  if (whole && answer.length <= MAX_NAME_LENGTH) {
+    const either = decideAlternatives(answer, reading, reference, terminology);
+    if (either !== undefined) return either;
+  }
   if (related !== undefined && related.rung !== "different") {
     return terminologyDecision(related.rung, false, related.matched, concepts, related.distance);
   }
@@ -540,6 +591,25 @@ function decideComposite(
   if (graded.every((part) => part.correct === false)) return { ...graded[0], rung: "different", concepts };
   const suggestion = graded.find((part) => part.similarity !== null);
   return suggestion === undefined ? undefined : { ...suggestion, concepts };
+}
+
+/**
+ * "Hereditary haemorrhagic telangiectasia or Osler-Weber-Rendu syndrome": alternatives that each name the
+ * reference (or something more specific) are one answer given twice, decided as its first part is. When
+ * only some parts are correct the answer hedges, and is left to suggestions (see suggest).
+ */
+function decideAlternatives(
+  answer: string,
+  reading: AnswerReading,
+  reference: PreparedReference,
+  terminology: Terminology,
+): TerminologyDecision | undefined {
+  reading.alternativeParts ??= splitParts(answer, ALTERNATIVES);
+  const parts = reading.alternativeParts;
+  if (parts.length < 2) return undefined;
+  const graded = parts.map((part) => decidePart(part, reference, terminology));
+  if (!graded.every((part) => part.correct === true)) return undefined;
+  return { ...graded[0], concepts: unique(graded.flatMap((part) => part.concepts)) };
 }
 
 /**

@@ -156,6 +156,69 @@ describe("eponyms, lay names and other words for the same disease", () => {
   });
 });
 
+describe("glosses, aliases and alternatives name the same disease twice", () => {
+  it.each([
+    ["Giant cell arteritis (temporal arteritis)", "Temporal arteritis", "exact"],
+    ["Immune thrombocytopenic (ITP) purpura", "Immune thrombocytopenic purpura", "exact"],
+    ["Pulmonary embolism [ICD-10 I26", "Pulmonary embolism", "exact"],
+    ["Polymyalgia rheumatica, also known as PMR", "Polymyalgia rheumatica", "exact"],
+    ["Temporal arteritis or giant cell arteritis", "Giant cell arteritis", "synonym"],
+  ])("%j for %j", (answer, diagnosis, rung) => {
+    expect(verdict(answer, reference(diagnosis))).toEqual({ rung, correct: true });
+  });
+
+  it("does not take a bracketed exclusion or a hedge between two diseases as the answer", () => {
+    expect(verdict("Pneumonia (not tuberculosis)", reference("Tuberculosis"))).toEqual({
+      rung: "different",
+      correct: false,
+    });
+    expect(verdict("Pancreatitis (cholecystitis ruled out)", reference("Cholecystitis"))).toEqual({
+      rung: "excluded",
+      correct: false,
+    });
+    expect(verdict("Migraine or tension headache", reference("Migraine"))).toEqual({
+      rung: "undecided",
+      correct: null,
+    });
+    expect(
+      verdict("Heterotopic pregnancy (rare)", reference("Ectopic pregnancy", ["Heterotopic pregnancy"])),
+    ).toEqual({ rung: "rejected", correct: false });
+  });
+});
+
+describe("generic head nouns", () => {
+  it.each([
+    ["Reye disease", "Reye syndrome"],
+    ["Crohn syndrome", "Crohn's disease"],
+  ])("%j for %j: the other head noun names one concept", (answer, diagnosis) => {
+    expect(verdict(answer, reference(diagnosis))).toEqual({ rung: "synonym", correct: true });
+  });
+
+  it("leaves a name whose other head nouns name two diseases unknown", () => {
+    // Cushing disease (a pituitary tumour) is one cause of Cushing syndrome: "Cushing disorder" is neither.
+    expect(verdict("Cushing disorder", reference("Cushing syndrome")).correct).not.toEqual(true);
+  });
+});
+
+describe("qualifiers that say a disease occurs alone or in its usual form", () => {
+  it.each([
+    ["Dextrocardia", "Isolated dextrocardia"],
+    ["Polydactyly", "Non-syndromic polydactyly"],
+    ["Tricuspid atresia", "Isolated tricuspid atresia"],
+    ["Kawasaki disease", "Kawasaki disease spectrum"],
+  ])("%j for a reference the terminology lacks, %j", (answer, diagnosis) => {
+    expect(verdict(answer, reference(diagnosis))).toEqual({ rung: "exact", correct: true });
+  });
+
+  it("keeps the terminology's reading of a reference it knows", () => {
+    // The Disease Ontology files isolated cleft palate under cleft palate: the answer is broader.
+    expect(verdict("Cleft palate", reference("Isolated cleft palate"))).toEqual({
+      rung: "broader",
+      correct: false,
+    });
+  });
+});
+
 describe("answers inside long prose", () => {
   const testCase: DiagnosisCase = {
     id: "dx-prose",

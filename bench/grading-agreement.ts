@@ -114,6 +114,49 @@ function describeCaseDisagreements(graded: readonly GradedCase[], grading: Gradi
   return lines.join("\n");
 }
 
+/**
+ * Strict grading never credits a broader name (the judge often does): agreement with that policy made
+ * visible, beside the headline kappa and never in its place. Cases in which strict grading found no match
+ * but a broader name are a third category; the kappa is shown with them left out, once as the terminology
+ * sees them (rung `broader`) and once by words (the closest answer's words are a part of the reference's).
+ */
+function describeBroaderPolicy(graded: readonly GradedCase[]): string {
+  const measured = (subset: readonly GradedCase[]) => {
+    const agreement = measureAgreement(
+      subset.map((item) => ({
+        reference: item.reference === true,
+        grader: item.decision.strict,
+        cluster: item.testCase.reference.toLowerCase(),
+      })),
+    );
+    const kappa = agreement.kappa;
+    return kappa === null
+      ? "undefined"
+      : `${kappa.estimate.toFixed(3)} (95% CI ${kappa.lower.toFixed(3)} to ${kappa.upper.toFixed(3)}), n = ${agreement.n}`;
+  };
+  const byTerminology = graded.filter((item) => !item.decision.broader);
+  const byWords = byTerminology.filter(
+    (item) => item.decision.strict || closestAnswer(item.testCase).relation !== "answer-broader",
+  );
+  const rows = [
+    { name: "correct", test: (item: GradedCase) => item.decision.strict },
+    { name: "broader", test: (item: GradedCase) => item.decision.broader },
+    { name: "incorrect", test: (item: GradedCase) => !item.decision.strict && !item.decision.broader },
+  ];
+  const count = (test: (item: GradedCase) => boolean, reference: boolean) =>
+    graded.filter((item) => test(item) && item.reference === reference).length;
+  return [
+    "  Broader names as their own category (a breakdown of the policy; the kappa above is the measure):",
+    "                        reference correct  reference incorrect",
+    ...rows.map(
+      (row) =>
+        `  grader ${row.name.padEnd(10)} ${String(count(row.test, true)).padStart(19)}  ${String(count(row.test, false)).padStart(19)}`,
+    ),
+    `  kappa without the ${graded.length - byTerminology.length} cases strict grading calls broader (terminology): ${measured(byTerminology)}`,
+    `  kappa also without the ${byTerminology.length - byWords.length} more whose closest answer is broader by words: ${measured(byWords)}`,
+  ].join("\n");
+}
+
 function describeRuledOut(answers: readonly RuledOutAnswer[], grading: Grading): string {
   const credited = answers.filter((item) => item.decision[grading]);
   const lines = [
@@ -191,6 +234,7 @@ function main(): void {
         );
       }
       output.push(describeCaseDisagreements(graded, grading, view.name));
+      if (grading === "strict") output.push(describeBroaderPolicy(graded));
     }
     output.push(describeRuledOut(ruledOut, grading));
     output.push("");

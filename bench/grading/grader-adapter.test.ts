@@ -7,8 +7,22 @@ describe("gradeWithProject", () => {
     expect(gradeWithProject(["Cholecystitis", "Acute Pancreatitis"], reference)).toEqual({
       strict: true,
       lenient: true,
+      broader: false,
     });
-    expect(gradeWithProject(["Pancreatitis"], reference)).toEqual({ strict: false, lenient: true });
-    expect(gradeWithProject(["Cholecystitis"], reference)).toEqual({ strict: false, lenient: false });
+    expect(gradeWithProject(["Pancreatitis"], reference)).toEqual({
+      strict: false,
+      lenient: true,
+      broader: true,
+    });
+    expect(gradeWithProject(["Cholecystitis"], reference)).toEqual({
+      strict: false,
+      lenient: false,
+      broader: false,
+    });
+    expect(gradeWithProject(["Pancreatitis", "Acute pancreatitis"], reference)).toEqual({
+      strict: true,
+      lenient: true,
+      broader: false,
+    });
   });
 });

@@ -6,6 +6,8 @@ export interface GraderDecision {
   strict: boolean;
   /** Lenient grading: a strict match or a fuzzy suggestion is among the answers. */
   lenient: boolean;
+  /** No strict match, and an answer is a name the terminology files above the reference (rung `broader`). */
+  broader: boolean;
 }
 
 /**
@@ -17,5 +19,10 @@ export function gradeWithProject(
   reference: { diagnosis: string; accept: readonly string[] },
 ): GraderDecision {
   const ranked = rankAnswers(answers, reference);
-  return { strict: ranked.rank !== null, lenient: ranked.lenientRank !== null };
+  const strict = ranked.rank !== null;
+  return {
+    strict,
+    lenient: ranked.lenientRank !== null,
+    broader: !strict && (ranked.decisions ?? []).some((decision) => decision.rung === "broader"),
+  };
 }

@@ -32,6 +32,11 @@ describe("normalizeDiagnosis", () => {
     ["Pre eclampsia", "preeclampsia"],
     ["Non-Hodgkin lymphoma", "nonhodgkin lymphoma"],
     ["Tubo-ovarian abscess", "tuboovarian abscess"],
+    // words used one for the other
+    ["Bipolar affective disorder", "bipolar affective disease"],
+    ["Pyroglutamic aciduria", "pyroglutamic acidemia"],
+    ["Ethylmalonic acidurias", "ethylmalonic acidemias"],
+    ["Cushing syndrome", "cushing syndrome"],
     // possessives and articles
     ["Crohn's disease", "crohn disease"],
     ["Graves' disease", "graves disease"],

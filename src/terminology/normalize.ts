@@ -222,6 +222,19 @@ const ROMAN_NUMERALS: Record<string, string> = {
 /** Words after which a roman numeral is a number: "type II", "factor VIII", "CN III", "grade IV". */
 const NUMBERED_WORDS = new Set(["type", "grade", "stage", "class", "phase", "factor", "cn", "nerve"]);
 
+/**
+ * Words used one for the other in disease names: "lymphoproliferative disorder" and "… disease",
+ * "methylmalonic aciduria" and "… acidemia" (organic acids are measured in blood and urine alike). No two
+ * concepts of the Disease Ontology differ only by these words. "Syndrome" is not among them: Cushing
+ * disease is one cause of Cushing syndrome.
+ */
+const SAME_WORDS: ReadonlyMap<string, string> = new Map([
+  ["disorder", "disease"],
+  ["disorders", "diseases"],
+  ["aciduria", "acidemia"],
+  ["acidurias", "acidemias"],
+]);
+
 const LEADING_ARTICLES = new Set(["a", "an", "the"]);
 
 /**
@@ -285,7 +298,7 @@ function normalize(name: string): string {
   }
   const result = joined.map(americanSpelling).map((word, index, all) => {
     if (index > 0 && NUMBERED_WORDS.has(all[index - 1]) && ROMAN_NUMERALS[word]) return ROMAN_NUMERALS[word];
-    return ORDINALS[word] ?? NUMBER_WORDS[word] ?? word;
+    return ORDINALS[word] ?? NUMBER_WORDS[word] ?? SAME_WORDS.get(word) ?? word;
   });
   while (result.length > 1 && LEADING_ARTICLES.has(result[0])) result.shift();
   return result.join(" ");

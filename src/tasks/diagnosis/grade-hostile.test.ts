@@ -194,9 +194,19 @@ describe("generic head nouns", () => {
     expect(verdict(answer, reference(diagnosis))).toEqual({ rung: "synonym", correct: true });
   });
 
-  it("leaves a name whose other head nouns name two diseases unknown", () => {
-    // Cushing disease (a pituitary tumour) is one cause of Cushing syndrome: "Cushing disorder" is neither.
-    expect(verdict("Cushing disorder", reference("Cushing syndrome")).correct).not.toEqual(true);
+  it("keeps the terminology's reading of a name it knows", () => {
+    // Cushing disease (a pituitary tumour) is one cause of Cushing syndrome, not another name for it.
+    expect(verdict("Cushing disease", reference("Cushing syndrome"))).toEqual({
+      rung: "more-specific",
+      correct: true,
+    });
+  });
+
+  it.each([
+    ["Bipolar affective disease", "Bipolar affective disorder", "exact"],
+    ["Pyroglutamic acidemia", "Pyroglutamic aciduria", "exact"],
+  ])("reads %j as %j", (answer, diagnosis, rung) => {
+    expect(verdict(answer, reference(diagnosis))).toEqual({ rung, correct: true });
   });
 });
 

@@ -228,7 +228,7 @@ const NUMBERED_WORDS = new Set(["type", "grade", "stage", "class", "phase", "fac
  * concepts of the Disease Ontology differ only by these words. "Syndrome" is not among them: Cushing
  * disease is one cause of Cushing syndrome.
  */
-const SAME_WORDS: ReadonlyMap<string, string> = new Map([
+export const SAME_WORDS: ReadonlyMap<string, string> = new Map([
   ["disorder", "disease"],
   ["disorders", "diseases"],
   ["aciduria", "acidemia"],

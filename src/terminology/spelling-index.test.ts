@@ -58,6 +58,11 @@ describe("SpellingIndex", () => {
     expect(index.corrections("bacterail menigitis")).toEqual(["bacterial meningitis"]);
   });
 
+  it("corrects to words that normalisation reads as others", () => {
+    const disorders = new SpellingIndex(["Obsessive-compulsive disorder"]);
+    expect(disorders.corrections("obsessive compulsive disordr")).toEqual(["obsessive compulsive disorder"]);
+  });
+
   it("leaves names of known words, short words and numbers alone", () => {
     expect(index.corrections("pulmonary embolism")).toEqual([]);
     expect(index.corrections("acute appendicitis type 2")).toEqual([]);

@@ -1,4 +1,4 @@
-import { normalizeDiagnosis } from "./normalize.ts";
+import { normalizeDiagnosis, SAME_WORDS } from "./normalize.ts";
 
 /** Words shorter than this are never corrected: one letter separates too many short names. */
 const MIN_CORRECTED_LENGTH = 5;
@@ -17,16 +17,20 @@ export class SpellingIndex {
 
   constructor(names: Iterable<string>) {
     for (const name of names) {
-      for (const word of normalizeDiagnosis(name).split(" ")) {
-        if (word === "" || this.known.has(word)) continue;
-        this.known.add(word);
-        if (word.length < MIN_CORRECTED_LENGTH - 1) continue;
-        for (const key of deletions(word)) {
-          const words = this.byDeletion.get(key);
-          if (words === undefined) this.byDeletion.set(key, [word]);
-          else words.push(word);
-        }
-      }
+      for (const word of normalizeDiagnosis(name).split(" ")) this.add(word);
+    }
+    // Normalisation writes "disorder" as "disease": a misspelt "disorer" is corrected to the written word.
+    for (const [written, read] of SAME_WORDS) if (this.known.has(read)) this.add(written);
+  }
+
+  private add(word: string): void {
+    if (word === "" || this.known.has(word)) return;
+    this.known.add(word);
+    if (word.length < MIN_CORRECTED_LENGTH - 1) return;
+    for (const key of deletions(word)) {
+      const words = this.byDeletion.get(key);
+      if (words === undefined) this.byDeletion.set(key, [word]);
+      else words.push(word);
     }
   }
 

@@ -215,8 +215,8 @@ function withoutUnmarkedQualifiers(name: string, terminology: Terminology): stri
 
 /**
  * The names one listed answer stands for: itself, its abbreviation in parentheses, without a side, and
- * the names it gives as glosses or aliases: "Wilms tumour (nephroblastoma)", "Ornithine transcarbamylase
- * (OTC) deficiency", "Osler-Weber-Rendu syndrome, also known as hereditary haemorrhagic telangiectasia".
+ * the names it gives in brackets or as aliases (see nameVariants and glossedNames): "Wilms tumour
+ * (nephroblastoma)", "Osler-Weber-Rendu syndrome, also known as hereditary haemorrhagic telangiectasia".
  */
 function answerNames(answer: string): string[] {
   const name = answer.length > MAX_NAME_LENGTH ? answer : answer.replace(STILL_POSSIBLE_TAIL, "");
@@ -230,25 +230,18 @@ function answerNames(answer: string): string[] {
   );
 }
 
-const BRACKETED = /\s*[([]([^()[\]]*)[)\]]/g;
 const UNCLOSED_BRACKET = /\s*[([][^()[\]]*$/;
 const ALIAS_LINK = /,?\s+(?:also known as|also called|aka|a\.k\.a\.)\s+/i;
 
 /**
- * A name, then the name without what it puts in brackets (an unclosed bracket runs to the end), the
- * bracketed names that do not exclude themselves, and the names joined by "also known as".
+ * A name, the name without a bracket left open to its end ("Pulmonary embolism [ICD-10 I26"), and the
+ * names joined by "also known as". Closed brackets are read by nameVariants.
  */
 function glossedNames(name: string): string[] {
   if (name.length > MAX_NAME_LENGTH) return [name];
   const names = [name];
-  if (name.includes("(") || name.includes("[")) {
-    const outside = name.replace(BRACKETED, " ").replace(UNCLOSED_BRACKET, "").replace(/\s+/g, " ").trim();
-    if (outside !== "") names.push(outside);
-    for (const match of name.matchAll(BRACKETED)) {
-      const inside = match[1].trim();
-      if (inside !== "" && !isSelfExcluding(inside)) names.push(inside);
-    }
-  }
+  const closed = name.replace(UNCLOSED_BRACKET, "");
+  if (closed !== name && closed.trim() !== "") names.push(closed.trim());
   return names.flatMap((each) => {
     const aliases = each.split(ALIAS_LINK).map((part) => part.trim());
     return aliases.length > 1 ? [each, ...aliases.filter((part) => part !== "")] : [each];

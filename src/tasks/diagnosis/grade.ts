@@ -67,9 +67,7 @@ function prepareName(name: string): PreparedName {
 function prepareReference(reference: ReferenceNames, terminology: Terminology): PreparedReference {
   const own = [reference.diagnosis, ...reference.accept];
   const names = own.flatMap((name, index) =>
-    nameVariants(name)
-      .flatMap((variant) => withoutUnmarkedQualifiers(variant, terminology))
-      .map((variant) => ({ ...prepareName(variant), accepted: index > 0 })),
+    nameVariants(name).map((variant) => ({ ...prepareName(variant), accepted: index > 0 })),
   );
   const concepts = unique(names.flatMap((name) => terminology.find(name.name)));
   const reject = (reference.reject ?? []).flatMap((name) => nameVariants(name).map(prepareName));
@@ -197,20 +195,6 @@ function splitParts(answer: string, link: RegExp): string[] {
     .split(link)
     .filter((part) => part !== undefined && part.trim() !== "")
     .map((part) => part.trim());
-}
-
-/**
- * Words that say a disease occurs on its own or in its usual form, not which disease it is: "isolated
- * spina bifida" is spina bifida without other malformations, "non-syndromic cleft palate" a cleft palate
- * outside a syndrome, the "Septo-optic dysplasia spectrum" septo-optic dysplasia. A reference name the
- * terminology does not know is also read without them; one it knows keeps the terminology's reading.
- */
-const UNMARKED_QUALIFIER = /^(?:isolated|non-?syndromic)\s+(?=\S)|\s+spectrum$/gi;
-
-function withoutUnmarkedQualifiers(name: string, terminology: Terminology): string[] {
-  const plain = name.replace(UNMARKED_QUALIFIER, "");
-  if (plain === name || plain.trim() === "" || terminology.find(name).length > 0) return [name];
-  return [name, plain];
 }
 
 /**

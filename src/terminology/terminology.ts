@@ -185,8 +185,8 @@ export class Terminology {
       if (headed.size === 1) return [...headed];
       return [];
     }
-    // "Buerger syndrome", "lymphoproliferative disease": the same name with another generic head noun,
-    // when that names exactly one concept ("Cushing disorder" names two, and stays unknown).
+    // "Reye disease", "Crohn syndrome": the same name with another generic head noun, when that names
+    // exactly one concept (a stem whose "disease" and "syndrome" are two concepts stays unknown).
     const head = GENERIC_HEAD.exec(name.trim());
     if (head !== null) {
       const stem = name.trim().slice(0, head.index);

@@ -223,8 +223,8 @@ const ROMAN_NUMERALS: Record<string, string> = {
 const NUMBERED_WORDS = new Set(["type", "grade", "stage", "class", "phase", "factor", "cn", "nerve"]);
 
 /**
- * Words used one for the other in disease names: "lymphoproliferative disorder" and "… disease",
- * "methylmalonic aciduria" and "… acidemia" (organic acids are measured in blood and urine alike). No two
+ * Words used one for the other in disease names: "bipolar affective disorder" and "… disease",
+ * "pyroglutamic aciduria" and "… acidemia" (organic acids are measured in blood and urine alike). No two
  * concepts of the Disease Ontology differ only by these words. "Syndrome" is not among them: Cushing
  * disease is one cause of Cushing syndrome.
  */

@@ -199,8 +199,8 @@ function splitParts(answer: string, link: RegExp): string[] {
 
 /**
  * The names one listed answer stands for: itself, its abbreviation in parentheses, without a side, and
- * the names it gives in brackets or as aliases (see nameVariants and glossedNames): "Wilms tumour
- * (nephroblastoma)", "Osler-Weber-Rendu syndrome, also known as hereditary haemorrhagic telangiectasia".
+ * the names it gives in brackets or as aliases (see nameVariants and glossedNames): "Giant cell
+ * arteritis (temporal arteritis)", "Polymyalgia rheumatica, also known as PMR".
  */
 function answerNames(answer: string): string[] {
   const name = answer.length > MAX_NAME_LENGTH ? answer : answer.replace(STILL_POSSIBLE_TAIL, "");
@@ -571,9 +571,9 @@ function decideComposite(
 }
 
 /**
- * "Hereditary haemorrhagic telangiectasia or Osler-Weber-Rendu syndrome": alternatives that each name the
- * reference (or something more specific) are one answer given twice, decided as its first part is. When
- * only some parts are correct the answer hedges, and is left to suggestions (see suggest).
+ * "Temporal arteritis or giant cell arteritis": alternatives that each name the reference (or something
+ * more specific) are one answer given twice, decided as its first part is. When only some parts are
+ * correct the answer hedges, and is left to suggestions (see suggest).
  */
 function decideAlternatives(
   answer: string,

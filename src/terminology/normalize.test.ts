@@ -32,6 +32,8 @@ describe("normalizeDiagnosis", () => {
     ["Pre eclampsia", "preeclampsia"],
     ["Non-Hodgkin lymphoma", "nonhodgkin lymphoma"],
     ["Tubo-ovarian abscess", "tuboovarian abscess"],
+    // a word that is also the name of an own property of every object
+    ["Type constructor", "type constructor"],
     // words used one for the other
     ["Bipolar affective disorder", "bipolar affective disease"],
     ["Pyroglutamic aciduria", "pyroglutamic acidemia"],

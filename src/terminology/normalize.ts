@@ -297,8 +297,13 @@ function normalize(name: string): string {
     joined.push(word);
   }
   const result = joined.map(americanSpelling).map((word, index, all) => {
-    if (index > 0 && NUMBERED_WORDS.has(all[index - 1]) && ROMAN_NUMERALS[word]) return ROMAN_NUMERALS[word];
-    return ORDINALS[word] ?? NUMBER_WORDS[word] ?? SAME_WORDS.get(word) ?? word;
+    if (index > 0 && NUMBERED_WORDS.has(all[index - 1]) && Object.hasOwn(ROMAN_NUMERALS, word)) {
+      return ROMAN_NUMERALS[word];
+    }
+    // Own keys only: "constructor" is a word too, not Object's constructor.
+    if (Object.hasOwn(ORDINALS, word)) return ORDINALS[word];
+    if (Object.hasOwn(NUMBER_WORDS, word)) return NUMBER_WORDS[word];
+    return SAME_WORDS.get(word) ?? word;
   });
   while (result.length > 1 && LEADING_ARTICLES.has(result[0])) result.shift();
   return result.join(" ");

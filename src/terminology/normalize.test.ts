@@ -32,7 +32,7 @@ describe("normalizeDiagnosis", () => {
     ["Pre eclampsia", "preeclampsia"],
     ["Non-Hodgkin lymphoma", "nonhodgkin lymphoma"],
     ["Tubo-ovarian abscess", "tuboovarian abscess"],
-    // a word that is also the name of an own property of every object
+    // a word that is also the name of a property every object inherits
     ["Type constructor", "type constructor"],
     // words used one for the other
     ["Bipolar affective disorder", "bipolar affective disease"],

@@ -490,6 +490,24 @@ describe("runStudy", () => {
       });
     });
 
+    it("looks up the keys of a whole batch of jobs before the first call", async () => {
+      const cache = new MapCache();
+      const lookupsAtCalls: number[] = [];
+      const provider = new FakeProvider(() => {
+        lookupsAtCalls.push(cache.lookups.length);
+        return completionFor("ok");
+      });
+      const single = makeStudy([{ id: "a", provider: "openai", model: "m", concurrency: 1 }]);
+      await runStudy(options(single, { a: provider }, { cache, cases: makeCases(300) }));
+      const batch = readAheadBatch(1);
+      expect(lookupsAtCalls[0]).toBe(batch);
+      // The next batch is looked up once half a batch is left, well before its first job is taken.
+      expect(lookupsAtCalls[batch - batch / 2]).toBe(2 * batch);
+      expect(cache.lookups).toEqual(
+        makeCases(300).map((testCase) => keyFor(single, "a", testCase.id, String(testCase.text))),
+      );
+    });
+
     it("calls every model when the cache is switched off", async () => {
       const cache = new MapCache();
       cache.entries.set(keyFor(study, "a", "case-1", "vignette 1"), completionFor("remembered"));

@@ -233,12 +233,8 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
   const handedByModel = new Map<string, { count: number; wakers: Array<() => void> }>();
   let observerError: { error: unknown } | undefined;
   const report = async (spec: ModelSpec, event: JobEndEvent) => {
-    let handed = handedByModel.get(spec.id);
-    if (handed === undefined) {
-      handed = { count: 0, wakers: [] };
-      handedByModel.set(spec.id, handed);
-    }
-    const own = handed;
+    const own = handedByModel.get(spec.id) ?? { count: 0, wakers: [] };
+    handedByModel.set(spec.id, own);
     while (own.count >= modelConcurrency(spec)) await new Promise<void>((wake) => own.wakers.push(wake));
     if (observerError) throw observerError.error;
     own.count++;

@@ -1,7 +1,7 @@
 // npm run bench — runner throughput against loopback OpenAI-compatible servers (one instant, one that
 // answers in 100 ms), each beside a bare node:http client with the same concurrency and agent settings.
-// Prints cases/s, per-case overhead and CPU time, peak memory, the time of a fully cached re-run, and the time to
-// rebuild a report from the store. Results are recorded in BENCHMARKS.md.
+// Prints cases/s, per-case overhead and CPU time, peak memory, the time of a fully cached re-run, and the
+// time to rebuild a report from the store. Results are recorded in BENCHMARKS.md.
 import { execFileSync, fork } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";

@@ -1,7 +1,7 @@
 // npm run bench — runner throughput against loopback OpenAI-compatible servers (one instant, one that
 // answers in 100 ms), each beside a bare node:http client with the same concurrency and agent settings.
-// Prints cases/s, per-case overhead, peak memory, the time of a fully cached re-run, and the time to
-// rebuild a report from the store. Results are recorded in BENCHMARKS.md.
+// Prints cases/s, per-case overhead and CPU time, peak memory, the time of a fully cached re-run, and the
+// time to rebuild a report from the store. Results are recorded in BENCHMARKS.md.
 import { execFileSync, fork } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
@@ -49,6 +49,15 @@ function syntheticCases(count: number): DiagnosisCase[] {
 }
 
 /**
+ * CPU time of this process (every thread: the store's writer too, not the server's process) per item since
+ * `before`, in µs. Less sensitive than wall time to what else runs on a shared machine.
+ */
+function cpuPerItem(before: NodeJS.CpuUsage, items: number): string {
+  const used = process.cpuUsage(before);
+  return ((used.user + used.system) / items).toFixed(0);
+}
+
+/**
  * The same requests as the runner sends, from a bare node:http client: a keep-alive agent with LIFO
  * scheduling (the providers' settings), `concurrency` requests at once, each body read to its end.
  */
@@ -89,15 +98,18 @@ async function bareClient(label: string, study: Study, cases: DiagnosisCase[], b
     });
   let next = 0;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < bodies.length) await post(bodies[next++]);
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuPerItem(cpuBefore, cases.length);
   agent.destroy();
   console.log(
-    `${label}: ${cases.length} requests in ${seconds.toFixed(2)} s = ${Math.round(cases.length / seconds)} requests/s`,
+    `${label}: ${cases.length} requests in ${seconds.toFixed(2)} s = ${Math.round(cases.length / seconds)} requests/s, ` +
+      `CPU ${cpu} µs per request`,
   );
   return seconds;
 }
@@ -108,6 +120,7 @@ async function measure(label: string, study: Study, cases: DiagnosisCase[], stor
   const run = await store.createRun({ study, studyHash: hashStudy(study, "bench"), suite });
   const provider = await createProvider(study.models[0], study);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const summary = await runStudy({
     runId: run.id,
     study,
@@ -118,13 +131,14 @@ async function measure(label: string, study: Study, cases: DiagnosisCase[], stor
     observers: [createStoreWriter(store)],
   });
   const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuPerItem(cpuBefore, cases.length);
   await provider.close();
   const rssMb = process.resourceUsage().maxRSS / 1024;
   (globalThis as { gc?: () => void }).gc?.();
   const heapMb = process.memoryUsage().heapUsed / 1024 / 1024;
   console.log(
     `${label}: ${cases.length} cases in ${seconds.toFixed(2)} s = ${Math.round(cases.length / seconds)} cases/s, ` +
-      `${((seconds * 1000) / cases.length).toFixed(3)} ms per case, from cache ${summary.fromCache}, ` +
+      `${((seconds * 1000) / cases.length).toFixed(3)} ms per case, CPU ${cpu} µs per case, from cache ${summary.fromCache}, ` +
       `complete ${summary.complete}, peak RSS ${rssMb.toFixed(0)} MB, heap after GC ${heapMb.toFixed(1)} MB`,
   );
   return { store, run, suite, seconds };

@@ -1,3 +1,4 @@
+import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import {
   classifyFailure,
@@ -5,6 +6,7 @@ import {
   HttpConnections,
   readJsonLines,
   readServerSentEvents,
+  readServerSentEventsFrom,
   streamErrorFailure,
 } from "./http-stream.ts";
 import { ProviderError } from "./provider.ts";
@@ -21,7 +23,19 @@ async function collect(batches: AsyncGenerator<string[]>): Promise<string[]> {
   return collected;
 }
 
-describe("readServerSentEvents", () => {
+/** Each server-sent events reader, as a function from a body's bytes to the data of its events. */
+const eventReaders = {
+  readServerSentEvents: (body: AsyncGenerator<Uint8Array>) => collect(readServerSentEvents(body)),
+  readServerSentEventsFrom: async (body: AsyncGenerator<Uint8Array>) => {
+    const events: string[] = [];
+    await readServerSentEventsFrom(Readable.from(body, { objectMode: false }), (batch) =>
+      events.push(...batch),
+    );
+    return events;
+  },
+};
+
+describe.each(Object.entries(eventReaders))("%s", (_name, readEvents) => {
   const stream = [
     ": keep-alive comment",
     "event: message",
@@ -41,7 +55,7 @@ describe("readServerSentEvents", () => {
   it.each([1, 2, 3, 5, 64, 4096])(
     "gives each event's data whatever the chunk size (%i bytes)",
     async (size) => {
-      expect(await collect(readServerSentEvents(bytesOf(stream.join("\n"), size)))).toEqual([
+      expect(await readEvents(bytesOf(stream.join("\n"), size))).toEqual([
         '{"a":"β-hCG"}',
         "no-space",
         "first line\nsecond line",
@@ -52,16 +66,54 @@ describe("readServerSentEvents", () => {
 
   it("accepts CRLF and CR line ends, also when a CRLF is split between chunks", async () => {
     for (const size of [1, 2, 7]) {
-      expect(
-        await collect(readServerSentEvents(bytesOf("data: a\r\n\r\ndata: b\r\rdata: c\r\n", size))),
-      ).toEqual(["a", "b", "c"]);
+      expect(await readEvents(bytesOf("data: a\r\n\r\ndata: b\r\rdata: c\r\n", size))).toEqual([
+        "a",
+        "b",
+        "c",
+      ]);
     }
   });
 
   it("drops a line cut in the middle at the end of the body, keeps complete data lines", async () => {
-    expect(
-      await collect(readServerSentEvents(bytesOf('data: {"x":1}\n\ndata: {"y":2}\ndata: {"z', 4))),
-    ).toEqual(['{"x":1}', '{"y":2}']);
+    expect(await readEvents(bytesOf('data: {"x":1}\n\ndata: {"y":2}\ndata: {"z', 4))).toEqual([
+      '{"x":1}',
+      '{"y":2}',
+    ]);
+  });
+
+  it("skips a byte order mark at the start of the body", async () => {
+    expect(await readEvents(bytesOf("\uFEFFdata: a\n\n", 2))).toEqual(["a"]);
+  });
+});
+
+describe("readServerSentEventsFrom", () => {
+  it("rejects with what the callback throws and destroys the body", async () => {
+    const body = Readable.from(bytesOf("data: a\n\ndata: b\n\n", 9), { objectMode: false });
+    const refusal = new Error("not JSON");
+    const seen: string[] = [];
+    const reading = readServerSentEventsFrom(body, (events) => {
+      seen.push(...events);
+      throw refusal;
+    });
+    await expect(reading).rejects.toBe(refusal);
+    expect(seen).toEqual(["a"]);
+    expect(body.destroyed).toBe(true);
+  });
+
+  it("rejects when the body closes before its end", async () => {
+    const body = new PassThrough();
+    const reading = readServerSentEventsFrom(body, () => {});
+    body.write("data: a\n\n");
+    body.destroy();
+    await expect(reading).rejects.toThrow("Premature close");
+  });
+
+  it("rejects with the body's own failure", async () => {
+    const body = new PassThrough();
+    const reading = readServerSentEventsFrom(body, () => {});
+    const failure = Object.assign(new Error("aborted"), { code: "ECONNRESET" });
+    body.destroy(failure);
+    await expect(reading).rejects.toBe(failure);
   });
 });
 

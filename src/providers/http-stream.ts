@@ -1,5 +1,12 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+  type RequestOptions,
+} from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { Readable } from "node:stream";
+import { urlToHttpOptions } from "node:url";
 import { ProviderError, parseRetryAfter } from "./provider.ts";
 
 /**
@@ -53,6 +60,7 @@ export class HttpConnections {
   private readonly httpAgent = new HttpAgent({ keepAlive: true, scheduling: "lifo" });
   private readonly httpsAgent = new HttpsAgent({ keepAlive: true, scheduling: "lifo" });
   private readonly controllers = new Set<AbortController>();
+  private readonly targets = new Map<string, { secure: boolean; options: RequestOptions } | undefined>();
   private closed = false;
 
   async run<T>(signal: AbortSignal, task: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -83,8 +91,8 @@ export class HttpConnections {
    */
   send(request: HttpRequest): Promise<HttpResponse> {
     return new Promise<HttpResponse>((resolve, reject) => {
-      const url = URL.canParse(request.url) ? new URL(request.url) : undefined;
-      if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+      const target = this.target(request.url);
+      if (target === undefined) {
         reject(
           new ProviderError(
             "connection",
@@ -95,29 +103,43 @@ export class HttpConnections {
         );
         return;
       }
-      const secure = url.protocol === "https:";
       const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
       const headers: Record<string, string> = { ...request.headers };
       if (payload !== undefined) {
         headers["content-type"] = "application/json";
         headers["content-length"] = String(Buffer.byteLength(payload));
       }
-      const options = { method: request.method, headers, signal: request.signal };
-      const respond = (incoming: IncomingMessage) =>
+      const options = { ...target.options, method: request.method, headers, signal: request.signal };
+      const outgoing = target.secure
+        ? httpsRequest({ ...options, agent: this.httpsAgent })
+        : httpRequest({ ...options, agent: this.httpAgent });
+      outgoing.once("response", (incoming: IncomingMessage) =>
         resolve({
           status: incoming.statusCode ?? 0,
           statusText: incoming.statusMessage ?? "",
           contentType: String(incoming.headers["content-type"] ?? ""),
           retryAfter: incoming.headers["retry-after"],
           body: incoming,
-        });
-      const outgoing = secure
-        ? httpsRequest(url, { ...options, agent: this.httpsAgent }, respond)
-        : httpRequest(url, { ...options, agent: this.httpAgent }, respond);
+        }),
+      );
       // After the response has arrived, errors surface while its body is read.
       outgoing.on("error", (error) => reject(classifyFailure(error, request, "connection")));
       outgoing.end(payload);
     });
+  }
+
+  /** The request options of an http(s) URL, parsed once per URL; undefined for any other URL. */
+  private target(url: string): { secure: boolean; options: RequestOptions } | undefined {
+    if (this.targets.has(url)) return this.targets.get(url);
+    const parsed = URL.canParse(url) ? new URL(url) : undefined;
+    const target =
+      parsed === undefined || (parsed.protocol !== "http:" && parsed.protocol !== "https:")
+        ? undefined
+        : { secure: parsed.protocol === "https:", options: urlToHttpOptions(parsed) };
+    // A provider asks a handful of URLs; the bound only guards against a caller that varies them.
+    if (this.targets.size >= 64) this.targets.clear();
+    this.targets.set(url, target);
+    return target;
   }
 
   close(): void {
@@ -295,20 +317,101 @@ export function parseJson(text: string): unknown {
  * are still delivered, a line cut in the middle is not.
  */
 export async function* readServerSentEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<string[]> {
-  let data: string[] = [];
+  const assembler = new EventAssembler();
   for await (const lines of readLines(body, false)) {
     const events: string[] = [];
-    for (const line of lines) {
-      if (line === "") {
-        if (data.length > 0) events.push(data.length === 1 ? data[0] : data.join("\n"));
-        data = [];
-      } else if (line.startsWith("data:")) {
-        data.push(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5));
-      }
-    }
+    assembler.add(lines, events);
     if (events.length > 0) yield events;
   }
-  if (data.length > 0) yield [data.join("\n")];
+  const last: string[] = [];
+  assembler.end(last);
+  if (last.length > 0) yield last;
+}
+
+/**
+ * `readServerSentEvents` for a body read with its own events rather than async iteration, which costs a
+ * few promises per chunk and per layer: `onEvents` is called with the events each chunk completes, in the
+ * same batches. Resolves at the end of the body; rejects with what `onEvents` throws (the body is then
+ * destroyed), with the body's own failure, or when the body closes before its end.
+ */
+export function readServerSentEventsFrom(
+  body: Readable,
+  onEvents: (events: string[]) => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const splitter = new LineSplitter();
+    const assembler = new EventAssembler();
+    let settled = false;
+    let first = true;
+    const deliver = (lines: string[], atEnd: boolean): boolean => {
+      const events: string[] = [];
+      assembler.add(lines, events);
+      if (atEnd) assembler.end(events);
+      if (events.length === 0) return true;
+      try {
+        onEvents(events);
+        return true;
+      } catch (error) {
+        settled = true;
+        body.destroy();
+        reject(error);
+        return false;
+      }
+    };
+    body.setEncoding("utf8");
+    body.on("data", (text: string) => {
+      if (settled) return;
+      // As TextDecoder does: a byte order mark at the start is not part of the text.
+      const chunk = first && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+      first = false;
+      const lines: string[] = [];
+      splitter.push(chunk, lines);
+      if (lines.length > 0) deliver(lines, false);
+    });
+    body.on("end", () => {
+      if (settled) return;
+      const lines: string[] = [];
+      splitter.end(lines, false);
+      if (deliver(lines, true)) {
+        settled = true;
+        resolve();
+      }
+    });
+    body.on("error", (error) => {
+      if (settled) return;
+      settled = true;
+      reject(error);
+    });
+    body.on("close", () => {
+      if (settled) return;
+      settled = true;
+      reject(Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
+    });
+  });
+}
+
+/** The data of server-sent events, assembled from their lines. */
+class EventAssembler {
+  #data: string[] = [];
+
+  /** Appends to `events` the data of each event that `lines` completes (at its blank line). */
+  add(lines: readonly string[], events: string[]): void {
+    for (const line of lines) {
+      if (line === "") {
+        const data = this.#data;
+        if (data.length > 0) events.push(data.length === 1 ? data[0] : data.join("\n"));
+        this.#data = [];
+      } else if (line.startsWith("data:")) {
+        this.#data.push(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5));
+      }
+    }
+  }
+
+  /** At the end of the body: data lines of an event without its blank line still count. */
+  end(events: string[]): void {
+    if (this.#data.length > 0) events.push(this.#data.join("\n"));
+    this.#data = [];
+  }
 }
 
 /** Each non-blank line of a JSON-lines body (Ollama's `application/x-ndjson`), in batches per chunk. */
@@ -321,25 +424,41 @@ export async function* readJsonLines(body: AsyncIterable<Uint8Array>): AsyncGene
 
 /**
  * The lines completed by each chunk, split on `\n`, `\r\n` or `\r` and decoded as UTF-8 across chunk
- * boundaries. A `\r` at the very end of a chunk waits for the next one, which may start with `\n`.
+ * boundaries.
  */
 async function* readLines(
   body: AsyncIterable<Uint8Array>,
   keepUnterminated: boolean,
 ): AsyncGenerator<string[]> {
   const decoder = new TextDecoder();
-  let buffer = "";
+  const splitter = new LineSplitter();
   for await (const chunk of body) {
-    buffer += decoder.decode(chunk, { stream: true });
     const lines: string[] = [];
-    buffer = splitLines(buffer, lines);
+    splitter.push(decoder.decode(chunk, { stream: true }), lines);
     if (lines.length > 0) yield lines;
   }
-  buffer += decoder.decode();
   const lines: string[] = [];
-  buffer = splitLines(buffer.endsWith("\r") ? `${buffer.slice(0, -1)}\n` : buffer, lines);
-  if (keepUnterminated && buffer !== "") lines.push(buffer);
+  splitter.push(decoder.decode(), lines);
+  splitter.end(lines, keepUnterminated);
   if (lines.length > 0) yield lines;
+}
+
+/** Text arriving in chunks, cut into lines. */
+class LineSplitter {
+  #rest = "";
+
+  /** Appends the lines `text` completes; a `\r` at the very end waits for the next chunk, which may start with `\n`. */
+  push(text: string, lines: string[]): void {
+    this.#rest = splitLines(this.#rest === "" ? text : this.#rest + text, lines);
+  }
+
+  /** At the end of the text: a last line ended by `\r`, and with `keepUnterminated` one not ended at all. */
+  end(lines: string[], keepUnterminated: boolean): void {
+    const rest = this.#rest;
+    this.#rest = "";
+    const unterminated = splitLines(rest.endsWith("\r") ? `${rest.slice(0, -1)}\n` : rest, lines);
+    if (keepUnterminated && unterminated !== "") lines.push(unterminated);
+  }
 }
 
 /** Appends the complete lines of `text` to `lines` and returns the rest. */

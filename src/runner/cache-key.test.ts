@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { type CacheKeyInput, cacheKey } from "./cache-key.ts";
+import { type CacheKeyInput, cacheKey, modelCacheKey } from "./cache-key.ts";
+import { canonicalJson } from "./canonical-json.ts";
 import { jobId } from "./job-id.ts";
 
 const input: CacheKeyInput = {
@@ -43,6 +44,59 @@ describe("cacheKey", () => {
 
   it("ignores an empty LoRA list", () => {
     expect(cacheKey({ ...input, spec: { ...input.spec, lora: [] } })).toBe(cacheKey(input));
+  });
+});
+
+describe("modelCacheKey", () => {
+  /** The key as defined: the hash of the canonical JSON of the whole object. */
+  const byDefinition = ({ spec, messages, responseSchema, input, sample, digest }: CacheKeyInput) =>
+    createHash("sha256")
+      .update(
+        canonicalJson({
+          provider: spec.provider,
+          model: spec.model,
+          params: spec.params,
+          messages,
+          input,
+          responseSchema: responseSchema ?? null,
+          sample,
+          ...(spec.lora && spec.lora.length > 0 ? { lora: spec.lora } : {}),
+          ...(digest ? { digest } : {}),
+        }),
+      )
+      .digest("hex");
+
+  it("gives every job of a model the key of its whole canonical JSON", () => {
+    const variants: CacheKeyInput[] = [
+      input,
+      { ...input, spec: { ...input.spec, params: {} } },
+      { ...input, spec: { ...input.spec, params: { temperature: undefined, stop: ["</answer>"], seed: 1 } } },
+      { ...input, spec: { ...input.spec, lora: ["b.gguf", "a.gguf"] } },
+      { ...input, digest: "sha256:5f2c" },
+      { ...input, digest: "" },
+      {
+        ...input,
+        responseSchema: {
+          type: "object",
+          required: ["diagnoses"],
+          properties: { diagnoses: { type: "array" } },
+        },
+      },
+      {
+        ...input,
+        messages: [
+          { role: "system", content: "Answer in JSON." },
+          { role: "user", content: 'Quotes " and \\ and \u2028 line separators' },
+        ],
+        input: 'Quotes " and \\ and \u2028 line separators',
+        sample: 12,
+      },
+    ];
+    for (const variant of variants) {
+      const keyOf = modelCacheKey(variant);
+      expect(keyOf(variant.messages, variant.input, variant.sample)).toBe(byDefinition(variant));
+      expect(cacheKey(variant)).toBe(byDefinition(variant));
+    }
   });
 });
 

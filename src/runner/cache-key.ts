@@ -24,16 +24,47 @@ export interface CacheKeyInput {
  * The server address is not: the same model answers the same on any host.
  */
 export function cacheKey({ spec, messages, responseSchema, input, sample, digest }: CacheKeyInput): string {
-  const content = {
+  return modelCacheKey({ spec, responseSchema, digest })(messages, input, sample);
+}
+
+/**
+ * `cacheKey` for the jobs of one model: the canonical text of what is the same for every job (the model,
+ * its parameters, the response schema) is written once, and each key adds only the job's own members.
+ */
+export function modelCacheKey({
+  spec,
+  responseSchema,
+  digest,
+}: Pick<CacheKeyInput, "spec" | "responseSchema" | "digest">): (
+  messages: ChatMessage[],
+  input: string,
+  sample: number,
+) => string {
+  const fixed = new Map<string, string>();
+  const members: Record<string, unknown> = {
     provider: spec.provider,
     model: spec.model,
     params: spec.params,
-    messages,
-    input,
     responseSchema: responseSchema ?? null,
-    sample,
     ...(spec.lora && spec.lora.length > 0 ? { lora: spec.lora } : {}),
     ...(digest ? { digest } : {}),
   };
-  return createHash("sha256").update(canonicalJson(content)).digest("hex");
+  for (const [name, value] of Object.entries(members)) {
+    if (value !== undefined) fixed.set(name, `${JSON.stringify(name)}:${canonicalJson(value)}`);
+  }
+  // Members in the order canonical JSON sorts them; null stands for a job's own member.
+  const order = [...fixed.keys(), ...JOB_MEMBERS].sort().map((name) => fixed.get(name) ?? null);
+  return (messages, input, sample) => {
+    const own = [
+      `"input":${JSON.stringify(input)}`,
+      `"messages":${canonicalJson(messages)}`,
+      `"sample":${JSON.stringify(sample)}`,
+    ];
+    let next = 0;
+    const text = `{${order.map((member) => member ?? own[next++]).join(",")}}`;
+    return createHash("sha256").update(text).digest("hex");
+  };
 }
+
+/** The members that differ from job to job, in sorted order. */
+const JOB_MEMBERS = ["input", "messages", "sample"] as const;

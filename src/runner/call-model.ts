@@ -59,15 +59,15 @@ async function callOnce(options: CallOptions): Promise<{ completion: Completion 
     timedOut = true;
     controller.abort(new ProviderError("timeout", `no answer within ${timeoutMs} ms`));
   }, timeoutMs);
-  // A provider that ignores its signal must not hold the run: the call ends when the signal aborts.
-  const aborted = new Promise<never>((_resolve, reject) => {
-    controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
-  });
   try {
-    const call = new Promise<Completion>((resolve) => {
-      resolve(provider.complete({ messages, params, responseSchema, input, signal: controller.signal }));
+    const completion = await new Promise<Completion>((resolve, reject) => {
+      // A provider that ignores its signal must not hold the run: the call ends when the signal aborts.
+      controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
+      provider
+        .complete({ messages, params, responseSchema, input, signal: controller.signal })
+        .then(resolve, reject);
     });
-    return { completion: await Promise.race([call, aborted]) };
+    return { completion };
   } catch (error) {
     if (timedOut && !signal.aborted) {
       return { failure: "timeout", message: `no answer within ${timeoutMs} ms`, retryable: true };

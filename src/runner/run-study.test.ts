@@ -15,7 +15,7 @@ import { type Provider, ProviderError } from "../providers/provider.ts";
 import { cacheKey } from "./cache-key.ts";
 import { jobId } from "./job-id.ts";
 import type { JobResult } from "./job-result.ts";
-import { type RunObserver, type RunStudyOptions, runStudy } from "./run-study.ts";
+import { type RunObserver, type RunStudyOptions, readAheadBatch, runStudy } from "./run-study.ts";
 
 class MapCache {
   readonly entries = new Map<string, Completion>();
@@ -187,7 +187,7 @@ describe("runStudy", () => {
     expect(lastOfA).toBeLessThan(firstOfB);
   });
 
-  it("pulls jobs lazily: no more calls start than the concurrency allows", async () => {
+  it("prepares jobs a bounded batch ahead: no more calls start than the concurrency allows", async () => {
     const study = makeStudy([{ id: "a", provider: "openai", model: "m", concurrency: 4 }]);
     const releases: Array<() => void> = [];
     const provider = new FakeProvider(
@@ -206,10 +206,11 @@ describe("runStudy", () => {
     };
     const running = runStudy(options(study, { a: provider }, { cases: makeCases(1000), task }));
     while (provider.calls.length < 4) await new Promise((resolve) => setImmediate(resolve));
-    expect(promptedCases).toEqual(["case-0", "case-1", "case-2", "case-3"]);
+    expect(promptedCases).toEqual(makeCases(readAheadBatch(4)).map((testCase) => testCase.id));
     for (let released = 0; released < 1000; released++) {
       while (releases.length === 0) await new Promise((resolve) => setImmediate(resolve));
       releases.shift()?.();
+      expect(promptedCases.length - released).toBeLessThanOrEqual(1.5 * readAheadBatch(4));
     }
     expect((await running).done).toBe(1000);
     expect(provider.maxInFlight).toBe(4);
@@ -487,6 +488,24 @@ describe("runStudy", () => {
         cancelled: false,
         complete: true,
       });
+    });
+
+    it("looks up the keys of a whole batch of jobs before the first call", async () => {
+      const cache = new MapCache();
+      const lookupsAtCalls: number[] = [];
+      const provider = new FakeProvider(() => {
+        lookupsAtCalls.push(cache.lookups.length);
+        return completionFor("ok");
+      });
+      const single = makeStudy([{ id: "a", provider: "openai", model: "m", concurrency: 1 }]);
+      await runStudy(options(single, { a: provider }, { cache, cases: makeCases(300) }));
+      const batch = readAheadBatch(1);
+      expect(lookupsAtCalls[0]).toBe(batch);
+      // The next batch is looked up once half a batch is left, well before its first job is taken.
+      expect(lookupsAtCalls[batch - batch / 2]).toBe(2 * batch);
+      expect(cache.lookups).toEqual(
+        makeCases(300).map((testCase) => keyFor(single, "a", testCase.id, String(testCase.text))),
+      );
     });
 
     it("calls every model when the cache is switched off", async () => {

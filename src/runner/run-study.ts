@@ -1,18 +1,19 @@
 import { setMaxListeners } from "node:events";
 import type { Case } from "../core/case.ts";
-import type { Completion } from "../core/chat.ts";
+import type { ChatMessage, Completion } from "../core/chat.ts";
 import { ClinvalError } from "../core/errors.ts";
 import type { ModelSpec, Study } from "../core/study.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { Task } from "../tasks/task.ts";
 import { sleep as defaultSleep } from "./backoff.ts";
-import { cacheKey } from "./cache-key.ts";
+import { modelCacheKey } from "./cache-key.ts";
 import { callWithRetries } from "./call-model.ts";
 import { clipCompletion } from "./clip-completion.ts";
 import { jobId } from "./job-id.ts";
 import type { JobResult } from "./job-result.ts";
 import { modelConcurrency, modelLanes } from "./model-lanes.ts";
 import { runPool } from "./promise-pool.ts";
+import { readAhead } from "./read-ahead.ts";
 
 /** Answers already given, by cache key (the store implements it). */
 export interface ResponseCache {
@@ -95,6 +96,26 @@ interface Job {
   sample: number;
 }
 
+interface PreparedJob extends Job {
+  /** The request, its key and its cache lookup, or what the task threw while building them. */
+  request:
+    | {
+        messages: ChatMessage[];
+        input: string;
+        key: string;
+        /** Undefined when the cache is not used. */
+        cached: Promise<{ completion: Completion | undefined } | { error: unknown }> | undefined;
+      }
+    | { error: unknown };
+}
+
+/** Jobs prepared per batch: at least twice the concurrency, so a batch lasts more than one round of calls. */
+export function readAheadBatch(concurrency: number): number {
+  return Math.max(READ_AHEAD_JOBS, 2 * concurrency);
+}
+
+const READ_AHEAD_JOBS = 128;
+
 /**
  * Runs every job (model × case × sample) of a study. Models on different servers run at the same
  * time, models sharing a server (and in-process models) one after another in study order (see
@@ -142,19 +163,35 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
     }
   };
 
-  const runJob = async (spec: ModelSpec, provider: Provider, { testCase, sample }: Job) => {
-    const messages = task.prompt(testCase, study, template);
-    const input = task.caseText(testCase);
-    const key = cacheKey({
-      spec,
-      messages,
-      responseSchema,
-      input,
-      sample,
-      digest: options.digests?.get(spec.id),
-    });
+  /**
+   * Builds a job's request and its key and starts its cache lookup. Jobs are prepared a batch ahead of
+   * use (`readAhead`), so that the lookups of a whole batch are one store read, finished before the jobs
+   * are taken: a free slot sends its next request at once.
+   */
+  const prepareJob = (keyOf: ReturnType<typeof modelCacheKey>, job: Job): PreparedJob => {
+    try {
+      const messages = task.prompt(job.testCase, study, template);
+      const input = task.caseText(job.testCase);
+      const key = keyOf(messages, input, job.sample);
+      const cached = useCache
+        ? cache.get(key).then(
+            (completion) => ({ completion }),
+            (error: unknown) => ({ error }),
+          )
+        : undefined;
+      return { ...job, request: { messages, input, key, cached } };
+    } catch (error) {
+      return { ...job, request: { error } };
+    }
+  };
+
+  const runJob = async (spec: ModelSpec, provider: Provider, { testCase, sample, request }: PreparedJob) => {
+    if ("error" in request) throw request.error;
+    const { messages, input, key } = request;
     const base = { modelId: spec.id, caseId: testCase.id, sample, key };
-    const cached = useCache ? await cache.get(key) : undefined;
+    const lookup = request.cached === undefined ? undefined : await request.cached;
+    if (lookup !== undefined && "error" in lookup) throw lookup.error;
+    const cached = lookup?.completion;
     let result: JobResult;
     if (cached) {
       result = { ...base, completion: cached, error: null, cached: true };
@@ -193,24 +230,25 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
   // of its results wait for their observers at a time, so a kill loses at most that many answers besides
   // the calls in flight.
   const waiting = new Set<Promise<void>>();
-  const waitingByModel = new Map<string, Set<Promise<void>>>();
+  const handedByModel = new Map<string, { count: number; wakers: Array<() => void> }>();
   let observerError: { error: unknown } | undefined;
   const report = async (spec: ModelSpec, event: JobEndEvent) => {
-    const own = waitingByModel.get(spec.id) ?? new Set<Promise<void>>();
-    waitingByModel.set(spec.id, own);
-    while (own.size >= modelConcurrency(spec)) await Promise.race(own);
+    const own = handedByModel.get(spec.id) ?? { count: 0, wakers: [] };
+    handedByModel.set(spec.id, own);
+    while (own.count >= modelConcurrency(spec)) await new Promise<void>((wake) => own.wakers.push(wake));
     if (observerError) throw observerError.error;
+    own.count++;
     const settle = () => {
-      waiting.delete(handed);
-      own.delete(handed);
+      waiting.delete(delivery);
+      own.count--;
+      own.wakers.shift()?.();
     };
-    const handed: Promise<void> = notify("onJobEnd", event).then(settle, (error: unknown) => {
-      settle();
+    const delivery: Promise<void> = notify("onJobEnd", event).then(settle, (error: unknown) => {
       observerError ??= { error };
       stop.abort(error);
+      settle();
     });
-    waiting.add(handed);
-    own.add(handed);
+    waiting.add(delivery);
   };
   const allReported = async () => {
     await Promise.all(waiting);
@@ -224,10 +262,14 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
 
   try {
     await notify("onRunStart", { runId, models });
-    const runModel = (spec: ModelSpec) =>
-      runPool(
-        pendingJobs(spec.id, cases, samples, finished),
-        modelConcurrency(spec),
+    const runModel = (spec: ModelSpec) => {
+      const keyOf = modelCacheKey({ spec, responseSchema, digest: options.digests?.get(spec.id) });
+      const concurrency = modelConcurrency(spec);
+      return runPool(
+        readAhead(pendingJobs(spec.id, cases, samples, finished), readAheadBatch(concurrency), (job) =>
+          prepareJob(keyOf, job),
+        ),
+        concurrency,
         (job) =>
           runJob(spec, providers.get(spec.id) as Provider, job).catch((error: unknown) => {
             stop.abort(error);
@@ -235,6 +277,7 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
           }),
         () => stop.signal.aborted,
       );
+    };
     const runLane = async (lane: ModelSpec[]) => {
       for (const [index, spec] of lane.entries()) {
         if (stop.signal.aborted) break;

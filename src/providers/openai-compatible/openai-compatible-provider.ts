@@ -14,7 +14,7 @@ import {
   malformed,
   parseJson,
   preview,
-  readServerSentEvents,
+  readServerSentEventsFrom,
   readText,
   streamErrorFailure,
   tokenCount,
@@ -36,6 +36,8 @@ export function createOpenAICompatibleProvider(spec: ModelSpec): Provider {
   const baseUrl = (spec.baseUrl ?? DEFAULT_OPENAI_BASE_URL).replace(/\/+$/, "");
   const apiKey = resolveApiKey(spec);
   const headers = authorizationHeaders(apiKey);
+  const streamHeaders = { ...headers, accept: "text/event-stream" };
+  const chatUrl = `${baseUrl}/chat/completions`;
   const connections = new HttpConnections();
   let schemaForm: SchemaForm = "json_schema";
 
@@ -75,9 +77,9 @@ export function createOpenAICompatibleProvider(spec: ModelSpec): Provider {
       return connections.run(completionRequest.signal, async (requestSignal) => {
         const requestIn = (form: SchemaForm): HttpRequest => ({
           method: "POST",
-          url: `${baseUrl}/chat/completions`,
+          url: chatUrl,
           body: chatRequestBody(spec, completionRequest, form),
-          headers: { ...headers, accept: "text/event-stream" },
+          headers: streamHeaders,
           secret: apiKey,
           signal: requestSignal,
         });
@@ -183,19 +185,19 @@ async function readAnswer(response: HttpResponse, request: HttpRequest): Promise
   }
   let done = false;
   try {
-    for await (const events of readServerSentEvents(response.body)) {
+    await readServerSentEventsFrom(response.body, (events) => {
       for (const data of events) {
-        if (done) break;
+        if (done) return;
         if (data.trim() === "[DONE]") {
           done = true;
-          break;
+          return;
         }
         const chunk = parseJson(data);
         if (!isRecord(chunk))
           throw malformed(`a stream chunk is not a JSON object: ${preview(data)}`, request);
         gathered.add(chunk);
       }
-    }
+    });
   } catch (error) {
     throw classifyFailure(error, request, "malformed");
   }

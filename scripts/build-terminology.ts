@@ -10,7 +10,8 @@
  * - DOreports/allXREFinDO.tsv (optional): every concept's cross-references;
  * - src/translations/doid-es-translated.tsv and doid-es-untranslated.tsv (optional): the English labels
  *   and synonyms of the concepts they cover, by predicate.
- * What one file lacks another adds; the union is written. See docs/decisions/0011-disease-terminology.md.
+ * What one file lacks another adds; the union is written, less the corrections listed in
+ * scripts/terminology-corrections.tsv. See docs/decisions/0011-disease-terminology.md.
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -150,6 +151,24 @@ function readTranslationTable(text: string): void {
   }
 }
 
+const CORRECTIONS_FILE = path.join(import.meta.dirname, "terminology-corrections.tsv");
+
+/** Takes out each synonym, parent or xref the corrections file names; a row the release no longer has is an error. */
+function applyCorrections(text: string): number {
+  const rows = text.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("#"));
+  for (const [index, line] of rows.slice(1).entries()) {
+    const [id, what, value] = line.split("\t");
+    const found = concepts.get(id);
+    const set = { synonym: found?.exact, parent: found?.parents, xref: found?.xrefs }[what];
+    if (set === undefined || !set.delete(value)) {
+      throw new Error(
+        `${CORRECTIONS_FILE}: row ${index + 1}: ${id} has no ${what} "${value}" in this release`,
+      );
+    }
+  }
+  return rows.length - 1;
+}
+
 function main(): void {
   const { values, positionals } = parseArgs({
     options: {
@@ -173,6 +192,7 @@ function main(): void {
   for (const name of ["doid-es-translated.tsv", "doid-es-untranslated.tsv"]) {
     if (files.includes(name)) readTranslationTable(read(name));
   }
+  const corrections = applyCorrections(readFileSync(CORRECTIONS_FILE, "utf8"));
   const kept = [...concepts.values()].filter(
     (item) =>
       item.name !== undefined &&
@@ -201,6 +221,7 @@ function main(): void {
       commit: values.commit,
       licence: "CC0-1.0",
       files: [...oboFiles, ...READ_TABLES.filter((name) => files.includes(name))].join(" "),
+      corrections: `scripts/terminology-corrections.tsv (${corrections})`,
     },
     rows,
   );

@@ -346,8 +346,8 @@ export interface Report {
     subgroups: string[];
     suite: { id: string; cases: number; sha256: string };
     /**
-     * Diagnosis: the terminology grading used — its source (repository, release, commit, licence), then
-     * each overlay applied on top of it.
+     * Diagnosis: the terminology grading used — its source (repository, release, commit, licence, the
+     * corrections applied), then each overlay applied on top of it.
      */
     terminology?: Array<Record<string, string>>;
   };

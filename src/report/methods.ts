@@ -206,7 +206,8 @@ function terminologyText(terminology: Report["study"]["terminology"]): string {
   ]
     .filter(Boolean)
     .join(", ");
-  const named = `${source.source ?? "a disease terminology"} (${[release, source.licence].filter(Boolean).join("; ")})`;
+  const corrected = source.corrections && `less the corrections in ${source.corrections}`;
+  const named = `${source.source ?? "a disease terminology"} (${[release, source.licence, corrected].filter(Boolean).join("; ")})`;
   const added = overlays.map((overlay) => overlay.source).filter(Boolean);
   return added.length === 0 ? named : `${named} with ${listText(added)}`;
 }

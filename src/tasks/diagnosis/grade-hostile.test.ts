@@ -279,3 +279,18 @@ describe("a second name in brackets", () => {
     expect(verdict(answer, reference(diagnosis)).correct).not.toBe(true);
   });
 });
+
+describe("corrections to the terminology release", () => {
+  it("never takes Cushing syndrome for primary hyperaldosteronism, which the release files it under", () => {
+    expect(verdict("Cushing syndrome", reference("Primary hyperaldosteronism")).correct).toBe(false);
+    expect(verdict("Cushing's syndrome", reference("Cushing syndrome"))).toEqual({
+      rung: "exact",
+      correct: true,
+    });
+    expect(verdict("Ectopic Cushing syndrome", reference("Cushing syndrome"))).toEqual({
+      rung: "more-specific",
+      correct: true,
+    });
+    expect(verdict("Ectopic Cushing syndrome", reference("Primary hyperaldosteronism")).correct).toBe(false);
+  });
+});

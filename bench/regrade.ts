@@ -22,21 +22,10 @@ import { hashStudy } from "../src/store/study-hash.ts";
 import { builtinSuitePath } from "../src/suites/builtin-suites.ts";
 import { loadCaseFile } from "../src/suites/load-case-file.ts";
 import { diagnosisTask } from "../src/tasks/diagnosis/diagnosis-task.ts";
+import { mulberry32 as random } from "../test/support/mulberry32.ts";
 
 const MODELS = 10;
 const SAMPLES = 84;
-
-/** mulberry32, seeded: the same answers on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const suite = await loadCaseFile(builtinSuitePath("dx-core@1"), {
   requiredFields: ["presentation", "diagnosis"],

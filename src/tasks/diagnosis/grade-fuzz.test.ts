@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ADVERSARIAL_SHAPES } from "../../../test/support/adversarial-answers.ts";
+import { mulberry32 as random } from "../../../test/support/mulberry32.ts";
 import type { DiagnosisCase } from "../../core/case.ts";
 import type { Completion } from "../../core/chat.ts";
 import { normalizeDiagnosis, wordKey } from "../../terminology/normalize.ts";
@@ -11,18 +12,6 @@ import { gradeDiagnosis } from "./grade.ts";
  * correctness; linear time is what lets these finish (a quadratic pass takes minutes on them), and it
  * is measured in bench/grading-length.ts, not here.
  */
-
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALPHABET = [
   ..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { mulberry32 as random } from "../../../test/support/mulberry32.ts";
 import type { DiagnosisCase } from "../../core/case.ts";
 import type { Completion } from "../../core/chat.ts";
 import { builtinSuitePath } from "../../suites/builtin-suites.ts";
@@ -14,18 +15,6 @@ import { gradeDiagnosis } from "./grade.ts";
  * byte for byte as it was, and a change to grading shows, in the file's diff, every decision it changed.
  * Update on purpose with `npx vitest run src/tasks/diagnosis/grade-golden.test.ts -u` and read the diff.
  */
-
-/** mulberry32, seeded. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const suite = await loadCaseFile(builtinSuitePath("dx-core@1"), {
   requiredFields: ["presentation", "diagnosis"],

@@ -91,7 +91,9 @@ export async function analyzeStoredRun(options: StoredRunInput): Promise<StudyAn
   if (study.task === "diagnosis") {
     report.study.terminology = terminologyWithOverlays(study.terminology ?? []).sources.map((source) =>
       Object.fromEntries(
-        Object.entries(source).filter(([key]) => ["source", "release", "commit", "licence", "corrections"].includes(key)),
+        Object.entries(source).filter(([key]) =>
+          ["source", "release", "commit", "licence", "corrections"].includes(key),
+        ),
       ),
     );
   }

@@ -134,6 +134,10 @@ describe("nameVariants", () => {
       "Hyperammonaemia (due to liver failure)",
       "Hyperammonaemia",
     ]);
+    expect(nameVariants("Acute bronchitis (or pneumonia)")).toEqual([
+      "Acute bronchitis (or pneumonia)",
+      "Acute bronchitis",
+    ]);
     expect(nameVariants(`Pneumonia (${"x ".repeat(200)})`)).toHaveLength(1);
   });
 });

@@ -398,11 +398,11 @@ export function nameVariants(name: string): string[] {
 const MAX_VARIANT_SOURCE = 300;
 
 /** Brackets that name the disease again: "(i.e. Edwards syndrome)", "(also known as …)". */
-const ANOTHER_NAME = /^(?:i\.?e\.?,?|aka|a\.k\.a\.|also (?:known as|called)|or|otherwise known as)\s+/i;
+export const ANOTHER_NAME = /^(?:i\.?e\.?,?|aka|a\.k\.a\.|also (?:known as|called)|otherwise known as)\s+/i;
 
-/** Brackets that are not a name of the disease: an exclusion, an example, a cause, a hedge. */
+/** Brackets that are not a name of the disease: an exclusion, an example, a cause, a hedge, another disease. */
 const NOT_A_NAME =
-  /^(?:other than|except|excluding|not|no|without|e\.?g\.?|such as|including|especially|like|possibl[ey]|probabl[ey]|suspected|likely|unlikely|less likely|rule out|r\/o|ruled out|secondary to|due to|caused by|with|from|in|if|when|vs\.?|versus|see|consider)\b/i;
+  /^(?:or|other than|except|excluding|not|no|without|e\.?g\.?|such as|including|especially|like|possibl[ey]|probabl[ey]|suspected|likely|unlikely|less likely|rule out|r\/o|ruled out|secondary to|due to|caused by|with|from|in|if|when|vs\.?|versus|see|consider)\b/i;
 
 function qualifiesOnly(text: string): boolean {
   const words = normalizeText(text)

@@ -319,12 +319,14 @@ const cases: ExtractionCase[] = [
   },
   {
     style: "another name kept in parentheses, explanations in parentheses removed",
+    k: 6,
     answer: [
       "1. Systemic sclerosis (scleroderma)",
       "2. Lupus (systemic lupus erythematosus, SLE)",
       "3. Pneumonia (fever, cough and crackles)",
       "4. Pulmonary embolism (risk factors: recent surgery)",
       "5. Urea cycle disorder (other than OTC deficiency)",
+      "6. Trisomy 18 (also known as Edwards syndrome)",
     ].join("\n"),
     expected: [
       "Systemic sclerosis (scleroderma)",
@@ -332,6 +334,7 @@ const cases: ExtractionCase[] = [
       "Pneumonia",
       "Pulmonary embolism",
       "Urea cycle disorder",
+      "Trisomy 18 (also known as Edwards syndrome)",
     ],
   },
   {

@@ -1,4 +1,9 @@
-import { isAbbreviation, normalizeDiagnosis, QUALIFYING_WORDS } from "../../terminology/normalize.ts";
+import {
+  ANOTHER_NAME,
+  isAbbreviation,
+  normalizeDiagnosis,
+  QUALIFYING_WORDS,
+} from "../../terminology/normalize.ts";
 import { jsonSpans } from "../json-spans.ts";
 import { isSelfExcluding } from "./exclusion.ts";
 
@@ -662,11 +667,13 @@ function parentheses(item: string): string {
 }
 
 /**
- * A few words with no digits, colon, clause or explanation word: "(scleroderma)", "(MCAD)",
+ * A few words with no digits, colon, clause or explanation word, after any "also known as" / "i.e.":
+ * "(scleroderma)", "(MCAD)", "(also known as Edwards syndrome)",
  * "(systemic lupus erythematosus, SLE)" read as names; "(fever, cough and crackles)" with its three
  * parts, "(risk factors: DVT)", "(given the rash)", "(80%)" do not.
  */
-function readsAsName(inner: string): boolean {
+function readsAsName(bracketed: string): boolean {
+  const inner = bracketed.replace(ANOTHER_NAME, "");
   if (isAbbreviation(inner)) return true;
   if (inner === "" || inner.length > 60 || /[\d:;%?!]/.test(inner)) return false;
   if (inner.split(",").length > 2 || /\b(?:and|or)\b.*,|,.*\b(?:and|or)\b/i.test(inner)) return false;

@@ -360,7 +360,7 @@ describe("a two-model diagnosis study against a scripted OpenAI-compatible serve
           release: "v2026-07-31",
           commit: "4bc5e8a796c4715d6c009064c147a49bc8e1c1e5",
           licence: "CC0-1.0",
-          corrections: "scripts/terminology-corrections.tsv (6)",
+          corrections: "scripts/terminology-corrections.tsv (13)",
         },
         { source: "clinval clinical overlay" },
       ],

@@ -422,9 +422,10 @@ const ADJECTIVE_ENDING = /^[a-z]+(?:al|ic|ous|ive|ed|ar|ary|oid|ile)$/;
 const FILLER_WORDS = new Set(["of", "the", "a", "an", "in", "on", "at", "for", "by", "and"]);
 
 /**
- * The order-free form of a name: its normalised words without filler words, each made singular,
- * sorted ("fracture of the neck of the femur" = "femur neck fractures";
- * "Menieres disease" = "Meniere's disease"). Two names with the same key are the same name to grading;
+ * The order-free form of a name: its normalised words without filler words, each in one form (singular,
+ * a participle as its noun), sorted ("fracture of the neck of the femur" = "femur neck fractures";
+ * "Menieres disease" = "Meniere's disease"; "ruptured aortic aneurysm" = "aortic aneurysm rupture";
+ * "pulmonary emboli" = "pulmonary embolus"). Two names with the same key are the same name to grading;
  * a word that carries meaning (with, without, non, type 1) is never dropped.
  */
 export function wordKey(name: string): string {
@@ -434,7 +435,7 @@ export function wordKey(name: string): string {
     key = normalizeDiagnosis(name)
       .split(" ")
       .filter((word) => word !== "" && !FILLER_WORDS.has(word))
-      .map(singular)
+      .map(oneForm)
       .sort()
       .join(" ");
     wordKeys.set(name, key);
@@ -443,6 +444,38 @@ export function wordKey(name: string): string {
 }
 
 const wordKeys = new Map<string, string>();
+
+function oneForm(word: string): string {
+  return WORD_FORMS.get(word) ?? singular(word);
+}
+
+/**
+ * Latin and Greek plurals, and participles that name the same event as a noun ("ruptured" / "rupture"):
+ * both sides of a comparison go through the table, so a pair only has to be listed once.
+ */
+const WORD_FORMS: ReadonlyMap<string, string> = new Map([
+  ["emboli", "embolus"],
+  ["thrombi", "thrombus"],
+  ["calculi", "calculus"],
+  ["bronchi", "bronchus"],
+  ["fungi", "fungus"],
+  ["metastases", "metastasis"],
+  ["stenoses", "stenosis"],
+  ["diverticula", "diverticulum"],
+  ["vertebrae", "vertebra"],
+  ["bullae", "bulla"],
+  ["ruptured", "rupture"],
+  ["perforated", "perforation"],
+  ["fractured", "fracture"],
+  ["dissected", "dissection"],
+  ["obstructed", "obstruction"],
+  ["herniated", "herniation"],
+  ["torsed", "torsion"],
+  ["thrombosed", "thrombosis"],
+  ["strangulated", "strangulation"],
+  ["incarcerated", "incarceration"],
+  ["displaced", "displacement"],
+]);
 
 /** A light, consistent singular: both sides of a comparison go through it, so it only has to agree. */
 export function singular(word: string): string {

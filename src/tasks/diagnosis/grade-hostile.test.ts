@@ -293,4 +293,24 @@ describe("corrections to the terminology release", () => {
     });
     expect(verdict("Ectopic Cushing syndrome", reference("Primary hyperaldosteronism")).correct).toBe(false);
   });
+
+  it("never takes cellulitis for tinea unguium, whose merged concepts brought their names along", () => {
+    expect(verdict("Cellulitis and abscess of face", reference("Tinea unguium")).correct).not.toBe(true);
+    expect(verdict("Fungal nail infection", reference("Onychomycosis")).correct).toBe(true);
+    expect(verdict("Tinea unguium", reference("Onychomycosis"))).toEqual({
+      rung: "more-specific",
+      correct: true,
+    });
+  });
+});
+
+describe("one form of a word", () => {
+  it.each([
+    ["Ruptured abdominal aortic aneurysm", "Abdominal aortic aneurysm rupture"],
+    ["Perforated peptic ulcer", "Peptic ulcer perforation"],
+    ["Pulmonary emboli", "Pulmonary embolus"],
+    ["Liver metastases", "Liver metastasis"],
+  ])("%j names %j", (answer, diagnosis) => {
+    expect(verdict(answer, reference(diagnosis)).correct).toBe(true);
+  });
 });

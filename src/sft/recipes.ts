@@ -191,13 +191,7 @@ function trainerFiles(trainer: Trainer, settings: RecipeSettings): TrainerFiles 
         per_device_train_batch_size: settings.batchSize,
         per_device_eval_batch_size: settings.batchSize,
         gradient_accumulation_steps: settings.gradientAccumulation,
-        eval_strategy: "steps",
-        eval_steps: settings.evalSteps,
-        save_strategy: "steps",
-        save_steps: settings.evalSteps,
-        load_best_model_at_end: true,
-        metric_for_best_model: "eval_loss",
-        greater_is_better: false,
+        ...bestByValidationLoss(settings),
         early_stopping_steps: settings.earlyStoppingPatience,
         ...limits(settings),
         logging_steps: 1,
@@ -268,13 +262,7 @@ function trainerFiles(trainer: Trainer, settings: RecipeSettings): TrainerFiles 
         warmup_ratio: settings.warmupRatio,
         micro_batch_size: settings.batchSize,
         gradient_accumulation_steps: settings.gradientAccumulation,
-        eval_strategy: "steps",
-        eval_steps: settings.evalSteps,
-        save_strategy: "steps",
-        save_steps: settings.evalSteps,
-        load_best_model_at_end: true,
-        metric_for_best_model: "eval_loss",
-        greater_is_better: false,
+        ...bestByValidationLoss(settings),
         early_stopping_patience: settings.earlyStoppingPatience,
         ...stepLimit(settings),
         logging_steps: 1,
@@ -323,13 +311,7 @@ function trainerFiles(trainer: Trainer, settings: RecipeSettings): TrainerFiles 
         per_device_train_batch_size: settings.batchSize,
         per_device_eval_batch_size: settings.batchSize,
         gradient_accumulation_steps: settings.gradientAccumulation,
-        eval_strategy: "steps",
-        eval_steps: settings.evalSteps,
-        save_strategy: "steps",
-        save_steps: settings.evalSteps,
-        load_best_model_at_end: true,
-        metric_for_best_model: "eval_loss",
-        greater_is_better: false,
+        ...bestByValidationLoss(settings),
         ...limits(settings),
         // TRL defaults to bf16, which transformers refuses without a GPU.
         ...(settings.cpu ? { bf16: false } : {}),
@@ -383,13 +365,7 @@ function trainerFiles(trainer: Trainer, settings: RecipeSettings): TrainerFiles 
           per_device_train_batch_size: settings.batchSize,
           per_device_eval_batch_size: settings.batchSize,
           gradient_accumulation_steps: settings.gradientAccumulation,
-          eval_strategy: "steps",
-          eval_steps: settings.evalSteps,
-          save_strategy: "steps",
-          save_steps: settings.evalSteps,
-          load_best_model_at_end: true,
-          metric_for_best_model: "eval_loss",
-          greater_is_better: false,
+          ...bestByValidationLoss(settings),
           ...stepLimit(settings),
           logging_steps: 1,
           seed: settings.seed,
@@ -420,6 +396,22 @@ function trainerFiles(trainer: Trainer, settings: RecipeSettings): TrainerFiles 
       };
     }
   }
+}
+
+/**
+ * Evaluation and checkpoints every `evalSteps`, keeping the one with the lowest validation loss: the
+ * transformers arguments every trainer here passes on, for early stopping on validation loss.
+ */
+function bestByValidationLoss(settings: RecipeSettings) {
+  return {
+    eval_strategy: "steps",
+    eval_steps: settings.evalSteps,
+    save_strategy: "steps",
+    save_steps: settings.evalSteps,
+    load_best_model_at_end: true,
+    metric_for_best_model: "eval_loss",
+    greater_is_better: false,
+  };
 }
 
 /** How to turn the adapter into GGUF and serve it without merging, three ways. */

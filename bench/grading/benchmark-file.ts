@@ -45,9 +45,13 @@ export type BenchmarkCase = z.infer<typeof benchmarkCaseSchema>;
 
 /** Reads and checks a benchmark file; a bad line is an InputError naming the file, line and field. */
 export function loadBenchmark(file: string = BENCHMARK_FILE): BenchmarkCase[] {
-  const cases: BenchmarkCase[] = [];
-  const lines = readFileSync(file, "utf8").split("\n");
-  for (const [index, line] of lines.entries()) {
+  return readJsonLines(file, benchmarkCaseSchema, "cases");
+}
+
+/** Reads a JSON-lines file whose every line must fit `schema`; an error names the file, line and field. */
+export function readJsonLines<T>(file: string, schema: z.ZodType<T>, rowsAre: string): T[] {
+  const rows: T[] = [];
+  for (const [index, line] of readFileSync(file, "utf8").split("\n").entries()) {
     if (line.trim() === "") continue;
     let parsed: unknown;
     try {
@@ -55,15 +59,15 @@ export function loadBenchmark(file: string = BENCHMARK_FILE): BenchmarkCase[] {
     } catch {
       throw new InputError("is not valid JSON", { file, line: index + 1 });
     }
-    const result = benchmarkCaseSchema.safeParse(parsed);
+    const result = schema.safeParse(parsed);
     if (!result.success) {
       const issue = result.error.issues[0];
       throw new InputError(issue.message, { file, line: index + 1, field: issue.path.join(".") });
     }
-    cases.push(result.data);
+    rows.push(result.data);
   }
-  if (cases.length === 0) throw new InputError("holds no cases", { file });
-  return cases;
+  if (rows.length === 0) throw new InputError(`holds no ${rowsAre}`, { file });
+  return rows;
 }
 
 export { benchmarkCaseSchema };

@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { InputError } from "../../../src/core/errors.ts";
-import type { BenchmarkCase } from "../benchmark-file.ts";
+import { type BenchmarkCase, readJsonLines } from "../benchmark-file.ts";
 
 /** The lists to label, written by select-sample.ts: names only, no verdict. */
 export const TO_LABEL_FILE = new URL("./to-label.jsonl", import.meta.url).pathname;
@@ -35,29 +34,8 @@ export function itemKey(testCase: Pick<BenchmarkCase, "source" | "caseId">): str
   return `${testCase.source}#${testCase.caseId}`;
 }
 
-function readRows<T>(file: string, schema: z.ZodType<T>): T[] {
-  const rows: T[] = [];
-  for (const [index, line] of readFileSync(file, "utf8").split("\n").entries()) {
-    if (line.trim() === "") continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      throw new InputError("is not valid JSON", { file, line: index + 1 });
-    }
-    const result = schema.safeParse(parsed);
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      throw new InputError(issue.message, { file, line: index + 1, field: issue.path.join(".") });
-    }
-    rows.push(result.data);
-  }
-  if (rows.length === 0) throw new InputError("holds no rows", { file });
-  return rows;
-}
-
 export function loadItemsToLabel(file: string = TO_LABEL_FILE): ItemToLabel[] {
-  return readRows(file, itemToLabelSchema);
+  return readJsonLines(file, itemToLabelSchema, "rows");
 }
 
 /**
@@ -65,7 +43,7 @@ export function loadItemsToLabel(file: string = TO_LABEL_FILE): ItemToLabel[] {
  * a rank within the item's answers.
  */
 export function loadLabels(items: readonly ItemToLabel[], file: string = LABELS_FILE): ProjectLabel[] {
-  const labels = readRows(file, labelSchema);
+  const labels = readJsonLines(file, labelSchema, "rows");
   for (const [index, label] of labels.entries()) {
     const item = items[index];
     if (item === undefined)

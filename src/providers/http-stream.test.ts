@@ -5,7 +5,6 @@ import {
   errorMessageFromBody,
   HttpConnections,
   readJsonLines,
-  readServerSentEvents,
   readServerSentEventsFrom,
   streamErrorFailure,
 } from "./http-stream.ts";
@@ -25,7 +24,6 @@ async function collect(batches: AsyncGenerator<string[]>): Promise<string[]> {
 
 /** Each server-sent events reader, as a function from a body's bytes to the data of its events. */
 const eventReaders = {
-  readServerSentEvents: (body: AsyncGenerator<Uint8Array>) => collect(readServerSentEvents(body)),
   readServerSentEventsFrom: async (body: AsyncGenerator<Uint8Array>) => {
     const events: string[] = [];
     await readServerSentEventsFrom(Readable.from(body, { objectMode: false }), (batch) =>

@@ -311,28 +311,13 @@ export function parseJson(text: string): unknown {
 }
 
 /**
- * The `data` of each server-sent event (several `data:` lines joined by newlines), in order, in
- * batches: the events completed by each chunk received. Comments and other fields are skipped. An
- * event is complete at its blank line; at the end of the body, data lines already ended by a newline
- * are still delivered, a line cut in the middle is not.
- */
-export async function* readServerSentEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<string[]> {
-  const assembler = new EventAssembler();
-  for await (const lines of readLines(body, false)) {
-    const events: string[] = [];
-    assembler.add(lines, events);
-    if (events.length > 0) yield events;
-  }
-  const last: string[] = [];
-  assembler.end(last);
-  if (last.length > 0) yield last;
-}
-
-/**
- * `readServerSentEvents` for a body read with its own events rather than async iteration, which costs a
- * few promises per chunk and per layer: `onEvents` is called with the events each chunk completes, in the
- * same batches. Resolves at the end of the body; rejects with what `onEvents` throws (the body is then
- * destroyed), with the body's own failure, or when the body closes before its end.
+ * The `data` of each server-sent event of `body` (several `data:` lines joined by newlines), in order,
+ * in batches: `onEvents` is called with the events each chunk completes. Comments and other fields are
+ * skipped. An event is complete at its blank line; at the end of the body, data lines already ended by a
+ * newline are still delivered, a line cut in the middle is not. The body is read with its own events
+ * rather than async iteration, which costs a few promises per chunk and per layer. Resolves at the end
+ * of the body; rejects with what `onEvents` throws (the body is then destroyed), with the body's own
+ * failure, or when the body closes before its end.
  */
 export function readServerSentEventsFrom(
   body: Readable,
@@ -416,7 +401,7 @@ class EventAssembler {
 
 /** Each non-blank line of a JSON-lines body (Ollama's `application/x-ndjson`), in batches per chunk. */
 export async function* readJsonLines(body: AsyncIterable<Uint8Array>): AsyncGenerator<string[]> {
-  for await (const lines of readLines(body, true)) {
+  for await (const lines of readLines(body)) {
     const nonBlank = lines.filter((line) => line.trim() !== "");
     if (nonBlank.length > 0) yield nonBlank;
   }
@@ -424,12 +409,9 @@ export async function* readJsonLines(body: AsyncIterable<Uint8Array>): AsyncGene
 
 /**
  * The lines completed by each chunk, split on `\n`, `\r\n` or `\r` and decoded as UTF-8 across chunk
- * boundaries.
+ * boundaries; a last line without its end counts too.
  */
-async function* readLines(
-  body: AsyncIterable<Uint8Array>,
-  keepUnterminated: boolean,
-): AsyncGenerator<string[]> {
+async function* readLines(body: AsyncIterable<Uint8Array>): AsyncGenerator<string[]> {
   const decoder = new TextDecoder();
   const splitter = new LineSplitter();
   for await (const chunk of body) {
@@ -439,7 +421,7 @@ async function* readLines(
   }
   const lines: string[] = [];
   splitter.push(decoder.decode(), lines);
-  splitter.end(lines, keepUnterminated);
+  splitter.end(lines, true);
   if (lines.length > 0) yield lines;
 }
 
